@@ -1,0 +1,578 @@
+//! The storage conformance suite: the same scenarios, run against every backend, so SQLite and
+//! PostgreSQL behave alike. Each backend's `tests/conformance.rs` provides a [`Harness`] (a fresh,
+//! isolated database per scenario) and calls [`conformance_tests!`], which makes one test per
+//! scenario.
+//!
+//! This crate is test code: it panics on failure and is never a dependency of the product.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_debug_implementations)]
+
+use async_trait::async_trait;
+use jiff::civil::date;
+use safeguard_domain::{
+    Address, Agency, AgencyId, AgencyKind, Area, Birth, Child, ChildGroups, ChildId, ChildPerson,
+    ChronologyEntry, EventId, Involvement, NhsNumber, Partner, Person, PersonId, PersonName,
+    Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team, TeamId,
+};
+use safeguard_store::audit::verify_chain;
+use safeguard_store::{
+    Account, AuditEvent, ChildQuery, ChildRow, InvolvementRow, SessionRow, SessionStage, Store,
+    StoreError,
+};
+
+/// What a backend's test file provides: a fresh store, and raw access for tamper scenarios.
+#[async_trait]
+pub trait Harness: Send + Sync {
+    /// The store under test, over a database no other test uses.
+    fn store(&self) -> &dyn Store;
+    /// Runs `UPDATE audit SET reason = .. WHERE seq = ..` as plain SQL. Must be refused.
+    async fn raw_update_audit(&self, seq: i64) -> Result<(), String>;
+    /// Runs `DELETE FROM audit WHERE seq = ..` as plain SQL. Must be refused.
+    async fn raw_delete_audit(&self, seq: i64) -> Result<(), String>;
+    /// Changes a row's reason behind the database's back (dropping or disabling the guard
+    /// first), as an attacker with direct access to the file or server would.
+    async fn tamper_audit_reason(&self, seq: i64, reason: &str);
+}
+
+/// Makes one `#[tokio::test]` per scenario. `$make` is an async fn returning a `Harness`, or
+/// `None` when the backend is not available (the test then returns early).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path) => {
+        $crate::conformance_tests!(@each $make,
+            agencies_round_trip_and_are_found_by_code,
+            agency_codes_are_unique,
+            teams_round_trip,
+            area_is_created_then_replaced,
+            accounts_round_trip_and_emails_are_unique,
+            sessions_are_stored_replaced_and_removed,
+            children_round_trip_and_nhs_numbers_are_unique,
+            children_are_found_by_each_term,
+            allocations_people_involvements_and_chronology,
+            a_dropped_transaction_leaves_nothing,
+            holidays_are_replaced,
+            audit_chain_appends_and_verifies,
+            audit_rows_cannot_be_updated_or_deleted,
+            audit_verify_names_the_tampered_seq
+        );
+    };
+    (@each $make:path, $($name:ident),+) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let Some(h) = $make().await else { return };
+                $crate::$name(&h).await;
+            }
+        )+
+    };
+}
+
+fn la() -> Agency {
+    Agency {
+        id: AgencyId::new(),
+        kind: AgencyKind::LocalAuthority,
+        name: "Northmoor Council".into(),
+        ods_code: None,
+        urn: None,
+        la_code: Some("999".into()),
+        phone: Some("01000 000000".into()),
+        out_of_hours_phone: Some("01000 000001".into()),
+    }
+}
+
+fn school(urn: &str) -> Agency {
+    Agency {
+        id: AgencyId::new(),
+        kind: AgencyKind::School,
+        name: format!("School {urn}"),
+        ods_code: None,
+        urn: Some(urn.into()),
+        la_code: None,
+        phone: None,
+        out_of_hours_phone: None,
+    }
+}
+
+fn account(agency: AgencyId, email: &str, roles: Vec<Role>) -> Account {
+    Account {
+        practitioner: Practitioner {
+            id: PractitionerId::new(),
+            email: email.into(),
+            name: "Sam Worker".into(),
+            agency,
+            team: None,
+            roles,
+            active: true,
+        },
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        totp_secret: None,
+        demo_no_mfa: false,
+        failed_attempts: 0,
+        locked_until: None,
+    }
+}
+
+fn child(given: &str, family: &str, nhs: Option<&str>, postcode: &str) -> Child {
+    Child {
+        id: ChildId::new(),
+        name: PersonName {
+            given: given.into(),
+            family: family.into(),
+        },
+        aliases: vec![PersonName {
+            given: "Bobbi".into(),
+            family: family.into(),
+        }],
+        former_names: vec![],
+        birth: Birth::Born(date(2015, 3, 14)),
+        sex: Sex::Female,
+        nhs_number: nhs.map(|n| NhsNumber::parse(n).unwrap()),
+        upn: None,
+        addresses: vec![Address {
+            lines: vec!["1 High Street".into()],
+            town: "Northmoor".into(),
+            postcode: Postcode::parse(postcode).unwrap(),
+            from: Some(date(2020, 1, 1)),
+            to: None,
+        }],
+        responsible_la: None,
+        school: None,
+        ethnicity: None,
+        first_language: Some("English".into()),
+        groups: ChildGroups::default(),
+    }
+}
+
+fn event(n: i64) -> AuditEvent {
+    AuditEvent {
+        at: jiff::Timestamp::from_second(1_800_000_000 + n).unwrap(),
+        actor: "cli".into(),
+        action: "test.event".into(),
+        subject: format!("child:{}", n % 2),
+        decision: "permit".into(),
+        reason: format!("event {n}"),
+        payload: serde_json::json!({"n": n, "a": "b"}),
+    }
+}
+
+/// Agencies round-trip and are found by any of their codes.
+pub async fn agencies_round_trip_and_are_found_by_code(h: &dyn Harness) {
+    let s = h.store();
+    let a = la();
+    let b = school("100001");
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_agency(&b).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.get_agency(a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(tx.list_agencies().await.unwrap(), vec![a.clone(), b.clone()]);
+    assert_eq!(tx.find_agency_by_code("999").await.unwrap(), Some(a));
+    assert_eq!(tx.find_agency_by_code("100001").await.unwrap(), Some(b));
+    assert_eq!(tx.find_agency_by_code("nope").await.unwrap(), None);
+    assert_eq!(tx.get_agency(AgencyId::new()).await.unwrap(), None);
+}
+
+/// A code already held by another agency is a conflict naming the code.
+pub async fn agency_codes_are_unique(h: &dyn Harness) {
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&school("100001")).await.unwrap();
+    let err = tx.insert_agency(&school("100001")).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { what: "URN" }),
+        "{err:?}"
+    );
+}
+
+/// Teams round-trip.
+pub async fn teams_round_trip(h: &dyn Harness) {
+    let s = h.store();
+    let a = la();
+    let t = Team {
+        id: TeamId::new(),
+        agency: a.id,
+        name: "Front door".into(),
+    };
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_team(&t).await.unwrap();
+    assert_eq!(tx.get_team(t.id).await.unwrap(), Some(t.clone()));
+    assert_eq!(tx.list_teams().await.unwrap(), vec![t]);
+    assert_eq!(tx.get_team(TeamId::new()).await.unwrap(), None);
+}
+
+/// The area is a single record, replaced by a second put.
+pub async fn area_is_created_then_replaced(h: &dyn Harness) {
+    let s = h.store();
+    let a = la();
+    let mut area = Area {
+        id: safeguard_domain::AreaId::new(),
+        name: "Northmoor Safeguarding Children Partnership".into(),
+        partners: vec![Partner {
+            agency: a.id,
+            lead: "Chief executive".into(),
+            delegate: "Director of children's services".into(),
+        }],
+        members: vec![],
+    };
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.get_area().await.unwrap(), None);
+    tx.put_area(&area).await.unwrap();
+    area.name = "Renamed".into();
+    tx.put_area(&area).await.unwrap();
+    assert_eq!(tx.get_area().await.unwrap(), Some(area));
+}
+
+/// Accounts round-trip; a second account with the same email is a conflict; admins are counted.
+pub async fn accounts_round_trip_and_emails_are_unique(h: &dyn Harness) {
+    let s = h.store();
+    let a = la();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    let mut sw = account(a.id, "sw@example.test", vec![Role::SocialWorker]);
+    tx.insert_account(&sw).await.unwrap();
+    let admin = account(a.id, "admin@example.test", vec![Role::SystemAdministrator]);
+    tx.insert_account(&admin).await.unwrap();
+    assert_eq!(tx.count_active_admins().await.unwrap(), 1);
+    let err = tx
+        .insert_account(&account(a.id, "sw@example.test", vec![]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { what: "email address" }),
+        "{err:?}"
+    );
+    sw.failed_attempts = 3;
+    sw.locked_until = Some(jiff::Timestamp::from_second(1_900_000_000).unwrap());
+    sw.totp_secret = Some("JBSWY3DPEHPK3PXP".into());
+    sw.practitioner.roles.push(Role::TeamManager);
+    tx.update_account(&sw).await.unwrap();
+    assert_eq!(tx.get_account(sw.practitioner.id).await.unwrap(), Some(sw.clone()));
+    assert_eq!(
+        tx.get_account_by_email("sw@example.test").await.unwrap(),
+        Some(sw.clone())
+    );
+    assert_eq!(tx.get_account_by_email("x@example.test").await.unwrap(), None);
+    assert_eq!(tx.list_practitioners().await.unwrap().len(), 2);
+    let mut gone = admin.clone();
+    gone.practitioner.active = false;
+    tx.update_account(&gone).await.unwrap();
+    assert_eq!(tx.count_active_admins().await.unwrap(), 0);
+    let mut ghost = admin;
+    ghost.practitioner.id = PractitionerId::new();
+    assert!(matches!(
+        tx.update_account(&ghost).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// Sessions are stored, replaced on a second put, removed singly, by practitioner and by expiry.
+pub async fn sessions_are_stored_replaced_and_removed(h: &dyn Harness) {
+    let s = h.store();
+    let a = la();
+    let acc = account(a.id, "sw@example.test", vec![Role::SocialWorker]);
+    let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    let hour = jiff::SignedDuration::from_hours(1);
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_account(&acc).await.unwrap();
+    let mut one = SessionRow {
+        id_hash: "a".repeat(64),
+        practitioner: None,
+        stage: SessionStage::Anonymous,
+        csrf_token: "t1".into(),
+        pending_totp_secret: None,
+        created_at: now,
+        expires_at: now + hour,
+    };
+    tx.put_session(&one).await.unwrap();
+    one.practitioner = Some(acc.practitioner.id);
+    one.stage = SessionStage::SignedIn;
+    one.pending_totp_secret = Some("S".into());
+    tx.put_session(&one).await.unwrap();
+    assert_eq!(tx.get_session(&one.id_hash).await.unwrap(), Some(one.clone()));
+    let old = SessionRow {
+        id_hash: "b".repeat(64),
+        expires_at: now - hour,
+        practitioner: None,
+        ..one.clone()
+    };
+    tx.put_session(&old).await.unwrap();
+    assert_eq!(tx.delete_expired_sessions(now).await.unwrap(), 1);
+    assert_eq!(tx.get_session(&old.id_hash).await.unwrap(), None);
+    tx.delete_sessions_of(acc.practitioner.id).await.unwrap();
+    assert_eq!(tx.get_session(&one.id_hash).await.unwrap(), None);
+    tx.put_session(&old).await.unwrap();
+    tx.delete_session(&old.id_hash).await.unwrap();
+    assert_eq!(tx.get_session(&old.id_hash).await.unwrap(), None);
+}
+
+/// Children round-trip; an NHS number held by another child is a conflict, on insert and update.
+pub async fn children_round_trip_and_nhs_numbers_are_unique(h: &dyn Harness) {
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    let mut c = ChildRow {
+        child: child("Roberta", "Applewood", Some("9434765919"), "NM1 2AB"),
+        owning_team: None,
+    };
+    tx.insert_child(&c).await.unwrap();
+    assert_eq!(tx.get_child(c.child.id).await.unwrap(), Some(c.clone()));
+    let nhs = NhsNumber::parse("9434765919").unwrap();
+    assert_eq!(tx.find_child_by_nhs(&nhs).await.unwrap(), Some(c.child.id));
+    let twin = ChildRow {
+        child: child("Other", "Child", Some("9434765919"), "NM1 2AB"),
+        owning_team: None,
+    };
+    let err = tx.insert_child(&twin).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { what: "NHS number" }),
+        "{err:?}"
+    );
+    let mut other = ChildRow {
+        child: child("Other", "Child", None, "NM1 2AB"),
+        owning_team: None,
+    };
+    tx.insert_child(&other).await.unwrap();
+    other.child.nhs_number = Some(nhs);
+    let err = tx.update_child(&other).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    c.child.name.given = "Bobbie".into();
+    c.child.groups.young_carer = true;
+    tx.update_child(&c).await.unwrap();
+    assert_eq!(tx.get_child(c.child.id).await.unwrap(), Some(c));
+    assert_eq!(tx.count_children().await.unwrap(), 2);
+    let ghost = ChildRow {
+        child: child("No", "One", None, "NM1 2AB"),
+        owning_team: None,
+    };
+    assert!(matches!(
+        tx.update_child(&ghost).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// Search finds children by part of any name, date of birth, NHS number and postcode; every
+/// term must match; wildcards in the name are literal.
+pub async fn children_are_found_by_each_term(h: &dyn Harness) {
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    let a = child("Roberta", "Applewood", Some("9434765919"), "NM1 2AB");
+    let mut b = child("Tom", "Brightwater", None, "NM3 4CD");
+    b.birth = Birth::Expected(date(2027, 1, 5));
+    b.aliases.clear();
+    for c in [&a, &b] {
+        tx.insert_child(&ChildRow {
+            child: c.clone(),
+            owning_team: None,
+        })
+        .await
+        .unwrap();
+    }
+    let find = |q: ChildQuery| q;
+    let ids = |rows: Vec<ChildRow>| rows.into_iter().map(|r| r.child.id).collect::<Vec<_>>();
+    let by_name = find(ChildQuery {
+        name: Some("applew".into()),
+        ..Default::default()
+    });
+    assert_eq!(ids(tx.search_children(&by_name, 50).await.unwrap()), vec![a.id]);
+    let by_alias = find(ChildQuery {
+        name: Some("BOBBI apple".into()),
+        ..Default::default()
+    });
+    assert_eq!(ids(tx.search_children(&by_alias, 50).await.unwrap()), vec![a.id]);
+    let by_dob = find(ChildQuery {
+        birth_date: Some(date(2027, 1, 5)),
+        ..Default::default()
+    });
+    assert_eq!(ids(tx.search_children(&by_dob, 50).await.unwrap()), vec![b.id]);
+    let by_nhs = find(ChildQuery {
+        nhs_number: a.nhs_number.clone(),
+        ..Default::default()
+    });
+    assert_eq!(ids(tx.search_children(&by_nhs, 50).await.unwrap()), vec![a.id]);
+    let by_pc = find(ChildQuery {
+        postcode: Some(Postcode::parse("nm34cd").unwrap()),
+        ..Default::default()
+    });
+    assert_eq!(ids(tx.search_children(&by_pc, 50).await.unwrap()), vec![b.id]);
+    let both = find(ChildQuery {
+        name: Some("tom".into()),
+        postcode: Some(Postcode::parse("NM1 2AB").unwrap()),
+        ..Default::default()
+    });
+    assert!(tx.search_children(&both, 50).await.unwrap().is_empty());
+    let wildcard = find(ChildQuery {
+        name: Some("%".into()),
+        ..Default::default()
+    });
+    assert!(tx.search_children(&wildcard, 50).await.unwrap().is_empty());
+    let all = ChildQuery::default();
+    assert_eq!(ids(tx.search_children(&all, 50).await.unwrap()), vec![a.id, b.id]);
+    assert_eq!(tx.search_children(&all, 1).await.unwrap().len(), 1);
+}
+
+/// Allocations, people, involvements and the chronology are linked to the child.
+pub async fn allocations_people_involvements_and_chronology(h: &dyn Harness) {
+    let s = h.store();
+    let a = la();
+    let sch = school("100002");
+    let acc = account(a.id, "sw@example.test", vec![Role::SocialWorker]);
+    let c = child("Roberta", "Applewood", None, "NM1 2AB");
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_agency(&sch).await.unwrap();
+    tx.insert_account(&acc).await.unwrap();
+    tx.insert_child(&ChildRow {
+        child: c.clone(),
+        owning_team: None,
+    })
+    .await
+    .unwrap();
+    let me = acc.practitioner.id;
+    tx.allocate(c.id, me).await.unwrap();
+    tx.allocate(c.id, me).await.unwrap();
+    assert_eq!(tx.allocations(c.id).await.unwrap(), vec![me]);
+    assert_eq!(
+        tx.children_allocated_to(me)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.child.id)
+            .collect::<Vec<_>>(),
+        vec![c.id]
+    );
+    let mum = Person {
+        id: PersonId::new(),
+        name: PersonName {
+            given: "Alex".into(),
+            family: "Applewood".into(),
+        },
+        date_of_birth: Some(date(1990, 2, 2)),
+        nhs_number: None,
+    };
+    tx.insert_person(&mum).await.unwrap();
+    let mut link = ChildPerson {
+        child: c.id,
+        person: mum.id,
+        relationship: Relationship::Mother,
+        parental_responsibility: true,
+        lives_with_child: true,
+    };
+    tx.link_person(&link).await.unwrap();
+    link.lives_with_child = false;
+    tx.link_person(&link).await.unwrap();
+    assert_eq!(tx.people_of_child(c.id).await.unwrap(), vec![(mum, link)]);
+    let inv = InvolvementRow {
+        agency: sch.id,
+        involvement: Involvement::Pupil,
+        since: date(2021, 9, 1),
+    };
+    tx.add_involvement(c.id, &inv).await.unwrap();
+    tx.add_involvement(c.id, &inv).await.unwrap();
+    assert_eq!(tx.involvements(c.id).await.unwrap(), vec![inv]);
+    let older = ChronologyEntry {
+        id: EventId::new(),
+        child: c.id,
+        date: date(2024, 1, 1),
+        summary: "Referral received".into(),
+        agency: Some(a.id),
+        recorded_by: Some(me),
+    };
+    let newer = ChronologyEntry {
+        id: EventId::new(),
+        date: date(2025, 1, 1),
+        summary: "Assessment completed".into(),
+        recorded_by: None,
+        ..older.clone()
+    };
+    tx.add_chronology(&older).await.unwrap();
+    tx.add_chronology(&newer).await.unwrap();
+    assert_eq!(tx.chronology(c.id).await.unwrap(), vec![newer, older]);
+}
+
+/// Work in a transaction that is dropped without commit is not kept.
+pub async fn a_dropped_transaction_leaves_nothing(h: &dyn Harness) {
+    let s = h.store();
+    {
+        let mut tx = s.begin().await.unwrap();
+        tx.insert_agency(&la()).await.unwrap();
+        tx.append_audit(&event(1)).await.unwrap();
+    }
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.list_agencies().await.unwrap().is_empty());
+    assert!(tx.audit_page(0, 10).await.unwrap().is_empty());
+}
+
+/// Imported holidays replace the earlier set.
+pub async fn holidays_are_replaced(h: &dyn Harness) {
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.holidays().await.unwrap().is_empty());
+    tx.replace_holidays(&[date(2026, 12, 25), date(2026, 12, 28)])
+        .await
+        .unwrap();
+    tx.replace_holidays(&[date(2027, 1, 1), date(2026, 12, 25)])
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.holidays().await.unwrap(),
+        vec![date(2026, 12, 25), date(2027, 1, 1)]
+    );
+}
+
+/// Appends form a chain from the genesis hash; verify passes; pages and subject reads work.
+pub async fn audit_chain_appends_and_verifies(h: &dyn Harness) {
+    let s = h.store();
+    for n in 1..=5 {
+        let mut tx = s.begin().await.unwrap();
+        let rec = tx.append_audit(&event(n)).await.unwrap();
+        assert_eq!(rec.seq, n);
+        tx.commit().await.unwrap();
+    }
+    let mut tx = s.begin().await.unwrap();
+    let all = tx.audit_page(0, 100).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0].prev_hash, safeguard_store::GENESIS_HASH);
+    for w in all.windows(2) {
+        assert_eq!(w[1].prev_hash, w[0].hash);
+    }
+    assert_eq!(all[2].event.payload, serde_json::json!({"a": "b", "n": 3}));
+    assert_eq!(tx.audit_page(3, 100).await.unwrap().len(), 2);
+    let odd = tx.audit_for_subject("child:1", 2).await.unwrap();
+    assert_eq!(odd.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![5, 3]);
+    let report = verify_chain(&mut *tx).await.unwrap();
+    assert_eq!(report.checked, 5);
+    assert_eq!(report.first_bad, None);
+}
+
+/// The database itself refuses UPDATE and DELETE on the audit table.
+pub async fn audit_rows_cannot_be_updated_or_deleted(h: &dyn Harness) {
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    tx.append_audit(&event(1)).await.unwrap();
+    tx.commit().await.unwrap();
+    let upd = h.raw_update_audit(1).await;
+    assert!(upd.is_err(), "an UPDATE of the audit table was allowed");
+    assert!(upd.unwrap_err().contains("append-only"));
+    let del = h.raw_delete_audit(1).await;
+    assert!(del.is_err(), "a DELETE from the audit table was allowed");
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.audit_page(0, 10).await.unwrap()[0].event.reason, "event 1");
+}
+
+/// Tampering with a row behind the database's back is found, and verify names that row.
+pub async fn audit_verify_names_the_tampered_seq(h: &dyn Harness) {
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    for n in 1..=6 {
+        tx.append_audit(&event(n)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    h.tamper_audit_reason(4, "nothing to see here").await;
+    let mut tx = s.begin().await.unwrap();
+    let report = verify_chain(&mut *tx).await.unwrap();
+    assert_eq!(report.checked, 3);
+    let (seq, why) = report.first_bad.expect("tampering was not detected");
+    assert_eq!(seq, 4);
+    assert!(why.contains("hash"), "{why}");
+}

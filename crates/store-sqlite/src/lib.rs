@@ -1,0 +1,909 @@
+//! The embedded default backend of `safeguard`: one SQLite file in WAL mode, created and migrated
+//! on first start, with nothing else to install.
+//!
+//! This crate owns its migrations (`migrations/`, forward-only) and all of its SQL. It implements
+//! the `safeguard-store` traits and nothing more: no business rules and no authorization live
+//! here. Every transaction starts `BEGIN IMMEDIATE`, because nearly every use-case writes (at the
+//! least an audit event), and taking the write lock up front avoids SQLite's upgrade deadlock.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use safeguard_domain::{
+    Agency, AgencyId, AgencyKind, Area, Child, ChildId, ChildPerson, ChronologyEntry, Involvement,
+    NhsNumber, Person, Practitioner, PractitionerId, Relationship, Role, Team, TeamId,
+};
+use safeguard_store::audit::{at_text, hash_event, payload_text};
+use safeguard_store::{
+    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, GENESIS_HASH, InvolvementRow,
+    SessionRow, SessionStage, Store, StoreError, StoreResult, Tx,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+
+/// The SQLite backend.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at a `sqlite://PATH` URL or a plain path, and
+    /// applies any pending migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err(StoreError::Unavailable(
+                "the SQLite URL names no file; use sqlite://./safeguard.db".into(),
+            ));
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+            .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot migrate {path}: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that must reach past the store (e.g. to tamper with the audit log).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_err)?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+fn map_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        let msg = db.message();
+        if msg.contains("append-only") {
+            return StoreError::AppendOnly;
+        }
+        if db.is_unique_violation() {
+            let what = if msg.contains("nhs_number") {
+                "NHS number"
+            } else if msg.contains("email") {
+                "email address"
+            } else if msg.contains("ods_code") {
+                "ODS code"
+            } else if msg.contains("urn") {
+                "URN"
+            } else if msg.contains("la_code") {
+                "DfE LA code"
+            } else {
+                "record"
+            };
+            return StoreError::Conflict { what };
+        }
+    }
+    if matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) {
+        return StoreError::Unavailable(e.to_string());
+    }
+    StoreError::Backend(e.to_string())
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
+    row: &'r SqliteRow,
+    col: &str,
+) -> StoreResult<T> {
+    row.try_get(col).map_err(map_err)
+}
+
+fn parse_id<T: FromStr>(s: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e| corrupt(format!("bad id {s}: {e}")))
+}
+
+fn opt_id<T: FromStr>(s: Option<String>) -> StoreResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    s.as_deref().map(parse_id).transpose()
+}
+
+fn parse_date(s: &str) -> StoreResult<Date> {
+    s.parse().map_err(|e| corrupt(format!("bad date {s}: {e}")))
+}
+
+fn parse_ts(s: &str) -> StoreResult<Timestamp> {
+    s.parse()
+        .map_err(|e| corrupt(format!("bad timestamp {s}: {e}")))
+}
+
+fn from_doc<T: serde::de::DeserializeOwned>(doc: &str) -> StoreResult<T> {
+    serde_json::from_str(doc).map_err(corrupt)
+}
+
+fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(corrupt)
+}
+
+fn roles_text(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+}
+
+fn parse_roles(s: &str) -> StoreResult<Vec<Role>> {
+    s.split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| Role::parse(c).map_err(corrupt))
+        .collect()
+}
+
+/// Lower-case, `|`-delimited list of every name, so a substring search finds aliases too.
+fn names_search(child: &Child) -> String {
+    let mut s = String::from("|");
+    for n in child.all_names() {
+        s.push_str(&n.full().to_lowercase());
+        s.push('|');
+    }
+    s
+}
+
+fn postcodes_text(child: &Child) -> String {
+    let mut s = String::from("|");
+    for a in &child.addresses {
+        s.push_str(a.postcode.as_str());
+        s.push('|');
+    }
+    s
+}
+
+fn agency_from_row(row: &SqliteRow) -> StoreResult<Agency> {
+    Ok(Agency {
+        id: parse_id(&get::<String>(row, "id")?)?,
+        kind: AgencyKind::parse(&get::<String>(row, "kind")?).map_err(corrupt)?,
+        name: get(row, "name")?,
+        ods_code: get(row, "ods_code")?,
+        urn: get(row, "urn")?,
+        la_code: get(row, "la_code")?,
+        phone: get(row, "phone")?,
+        out_of_hours_phone: get(row, "out_of_hours_phone")?,
+    })
+}
+
+fn team_from_row(row: &SqliteRow) -> StoreResult<Team> {
+    Ok(Team {
+        id: parse_id(&get::<String>(row, "id")?)?,
+        agency: parse_id(&get::<String>(row, "agency_id")?)?,
+        name: get(row, "name")?,
+    })
+}
+
+fn practitioner_from_row(row: &SqliteRow) -> StoreResult<Practitioner> {
+    Ok(Practitioner {
+        id: parse_id(&get::<String>(row, "id")?)?,
+        email: get(row, "email")?,
+        name: get(row, "name")?,
+        agency: parse_id(&get::<String>(row, "agency_id")?)?,
+        team: opt_id(get(row, "team_id")?)?,
+        roles: parse_roles(&get::<String>(row, "roles")?)?,
+        active: get::<i64>(row, "active")? != 0,
+    })
+}
+
+fn account_from_row(row: &SqliteRow) -> StoreResult<Account> {
+    Ok(Account {
+        practitioner: practitioner_from_row(row)?,
+        password_hash: get(row, "password_hash")?,
+        totp_secret: get(row, "totp_secret")?,
+        demo_no_mfa: get::<i64>(row, "demo_no_mfa")? != 0,
+        failed_attempts: u32::try_from(get::<i64>(row, "failed_attempts")?).unwrap_or(u32::MAX),
+        locked_until: get::<Option<String>>(row, "locked_until")?
+            .as_deref()
+            .map(parse_ts)
+            .transpose()?,
+    })
+}
+
+fn child_from_row(row: &SqliteRow) -> StoreResult<ChildRow> {
+    Ok(ChildRow {
+        child: from_doc(&get::<String>(row, "doc")?)?,
+        owning_team: opt_id(get(row, "owning_team_id")?)?,
+    })
+}
+
+fn session_from_row(row: &SqliteRow) -> StoreResult<SessionRow> {
+    Ok(SessionRow {
+        id_hash: get(row, "id_hash")?,
+        practitioner: opt_id(get(row, "practitioner_id")?)?,
+        stage: SessionStage::parse(&get::<String>(row, "stage")?)?,
+        csrf_token: get(row, "csrf_token")?,
+        pending_totp_secret: get(row, "pending_totp_secret")?,
+        created_at: parse_ts(&get::<String>(row, "created_at")?)?,
+        expires_at: parse_ts(&get::<String>(row, "expires_at")?)?,
+    })
+}
+
+fn audit_from_row(row: &SqliteRow) -> StoreResult<AuditRecord> {
+    let payload: String = get(row, "payload")?;
+    Ok(AuditRecord {
+        seq: get(row, "seq")?,
+        event: AuditEvent {
+            at: parse_ts(&get::<String>(row, "at")?)?,
+            actor: get(row, "actor")?,
+            action: get(row, "action")?,
+            subject: get(row, "subject")?,
+            decision: get(row, "decision")?,
+            reason: get(row, "reason")?,
+            payload: serde_json::from_str(&payload).map_err(corrupt)?,
+        },
+        prev_hash: get(row, "prev_hash")?,
+        hash: get(row, "hash")?,
+    })
+}
+
+impl SqliteTx {
+    async fn write_child(&mut self, row: &ChildRow, insert: bool) -> StoreResult<()> {
+        let c = &row.child;
+        let sql = if insert {
+            "INSERT INTO children (id, nhs_number, family_name, given_name, names_search, \
+             birth_date, postcodes, owning_team_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        } else {
+            "UPDATE children SET nhs_number = ?2, family_name = ?3, given_name = ?4, \
+             names_search = ?5, birth_date = ?6, postcodes = ?7, owning_team_id = ?8, doc = ?9 \
+             WHERE id = ?1"
+        };
+        let done = sqlx::query(sql)
+            .bind(c.id.to_string())
+            .bind(c.nhs_number.as_ref().map(|n| n.as_str().to_owned()))
+            .bind(&c.name.family)
+            .bind(&c.name.given)
+            .bind(names_search(c))
+            .bind(c.birth.date().to_string())
+            .bind(postcodes_text(c))
+            .bind(row.owning_team.map(|t| t.to_string()))
+            .bind(to_doc(c)?)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("child"));
+        }
+        Ok(())
+    }
+
+    async fn children_where(
+        &mut self,
+        sql: &'static str,
+        bind: Option<String>,
+    ) -> StoreResult<Vec<ChildRow>> {
+        let rows = sqlx::query(sql)
+            .bind(bind)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(child_from_row).collect()
+    }
+}
+
+#[async_trait]
+impl Tx for SqliteTx {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await.map_err(map_err)
+    }
+
+    async fn insert_agency(&mut self, a: &Agency) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO agencies (id, kind, name, ods_code, urn, la_code, phone, \
+             out_of_hours_phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.id.to_string())
+        .bind(a.kind.code())
+        .bind(&a.name)
+        .bind(&a.ods_code)
+        .bind(&a.urn)
+        .bind(&a.la_code)
+        .bind(&a.phone)
+        .bind(&a.out_of_hours_phone)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_agencies(&mut self) -> StoreResult<Vec<Agency>> {
+        let rows = sqlx::query("SELECT * FROM agencies ORDER BY name, id")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(agency_from_row).collect()
+    }
+
+    async fn get_agency(&mut self, id: AgencyId) -> StoreResult<Option<Agency>> {
+        sqlx::query("SELECT * FROM agencies WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(agency_from_row)
+            .transpose()
+    }
+
+    async fn find_agency_by_code(&mut self, code: &str) -> StoreResult<Option<Agency>> {
+        sqlx::query(
+            "SELECT * FROM agencies WHERE ods_code = ?1 OR urn = ?1 OR la_code = ?1 \
+             ORDER BY name LIMIT 1",
+        )
+        .bind(code)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(agency_from_row)
+        .transpose()
+    }
+
+    async fn insert_team(&mut self, t: &Team) -> StoreResult<()> {
+        sqlx::query("INSERT INTO teams (id, agency_id, name) VALUES (?, ?, ?)")
+            .bind(t.id.to_string())
+            .bind(t.agency.to_string())
+            .bind(&t.name)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_teams(&mut self) -> StoreResult<Vec<Team>> {
+        let rows = sqlx::query("SELECT * FROM teams ORDER BY agency_id, name")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(team_from_row).collect()
+    }
+
+    async fn get_team(&mut self, id: TeamId) -> StoreResult<Option<Team>> {
+        sqlx::query("SELECT * FROM teams WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(team_from_row)
+            .transpose()
+    }
+
+    async fn put_area(&mut self, area: &Area) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO area (singleton, doc) VALUES (1, ?) \
+             ON CONFLICT (singleton) DO UPDATE SET doc = excluded.doc",
+        )
+        .bind(to_doc(area)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_area(&mut self) -> StoreResult<Option<Area>> {
+        let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM area WHERE singleton = 1")
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        doc.as_deref().map(from_doc).transpose()
+    }
+
+    async fn insert_account(&mut self, a: &Account) -> StoreResult<()> {
+        let p = &a.practitioner;
+        sqlx::query(
+            "INSERT INTO practitioners (id, email, name, agency_id, team_id, roles, active, \
+             password_hash, totp_secret, demo_no_mfa, failed_attempts, locked_until) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(p.id.to_string())
+        .bind(&p.email)
+        .bind(&p.name)
+        .bind(p.agency.to_string())
+        .bind(p.team.map(|t| t.to_string()))
+        .bind(roles_text(&p.roles))
+        .bind(i64::from(p.active))
+        .bind(&a.password_hash)
+        .bind(&a.totp_secret)
+        .bind(i64::from(a.demo_no_mfa))
+        .bind(i64::from(a.failed_attempts))
+        .bind(a.locked_until.map(|t| t.to_string()))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_account(&mut self, a: &Account) -> StoreResult<()> {
+        let p = &a.practitioner;
+        let done = sqlx::query(
+            "UPDATE practitioners SET email = ?2, name = ?3, agency_id = ?4, team_id = ?5, \
+             roles = ?6, active = ?7, password_hash = ?8, totp_secret = ?9, demo_no_mfa = ?10, \
+             failed_attempts = ?11, locked_until = ?12 WHERE id = ?1",
+        )
+        .bind(p.id.to_string())
+        .bind(&p.email)
+        .bind(&p.name)
+        .bind(p.agency.to_string())
+        .bind(p.team.map(|t| t.to_string()))
+        .bind(roles_text(&p.roles))
+        .bind(i64::from(p.active))
+        .bind(&a.password_hash)
+        .bind(&a.totp_secret)
+        .bind(i64::from(a.demo_no_mfa))
+        .bind(i64::from(a.failed_attempts))
+        .bind(a.locked_until.map(|t| t.to_string()))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("account"));
+        }
+        Ok(())
+    }
+
+    async fn get_account(&mut self, id: PractitionerId) -> StoreResult<Option<Account>> {
+        sqlx::query("SELECT * FROM practitioners WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(account_from_row)
+        .transpose()
+    }
+
+    async fn get_account_by_email(&mut self, email: &str) -> StoreResult<Option<Account>> {
+        sqlx::query("SELECT * FROM practitioners WHERE email = ?")
+        .bind(email)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(account_from_row)
+        .transpose()
+    }
+
+    async fn list_practitioners(&mut self) -> StoreResult<Vec<Practitioner>> {
+        let rows = sqlx::query("SELECT * FROM practitioners ORDER BY name, id")
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(practitioner_from_row).collect()
+    }
+
+    async fn count_active_admins(&mut self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM practitioners WHERE active = 1 \
+             AND (',' || roles || ',') LIKE '%,admin,%'",
+        )
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn put_session(&mut self, s: &SessionRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, practitioner_id, stage, csrf_token, \
+             pending_totp_secret, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (id_hash) DO UPDATE SET practitioner_id = ?2, stage = ?3, \
+             csrf_token = ?4, pending_totp_secret = ?5, created_at = ?6, expires_at = ?7",
+        )
+        .bind(&s.id_hash)
+        .bind(s.practitioner.map(|p| p.to_string()))
+        .bind(s.stage.code())
+        .bind(&s.csrf_token)
+        .bind(&s.pending_totp_secret)
+        .bind(s.created_at.to_string())
+        .bind(s.expires_at.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_session(&mut self, id_hash: &str) -> StoreResult<Option<SessionRow>> {
+        sqlx::query("SELECT * FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(session_from_row)
+            .transpose()
+    }
+
+    async fn delete_session(&mut self, id_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(&mut self, practitioner: PractitionerId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE practitioner_id = ?")
+            .bind(practitioner.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&mut self, now: Timestamp) -> StoreResult<u64> {
+        // Timestamps are stored in RFC 3339 UTC ("...Z"), which sorts as text in time order
+        // only when the precision is fixed, so compare in SQLite's own time arithmetic.
+        let done = sqlx::query("DELETE FROM sessions WHERE julianday(expires_at) < julianday(?)")
+            .bind(now.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn insert_child(&mut self, row: &ChildRow) -> StoreResult<()> {
+        self.write_child(row, true).await
+    }
+
+    async fn update_child(&mut self, row: &ChildRow) -> StoreResult<()> {
+        self.write_child(row, false).await
+    }
+
+    async fn get_child(&mut self, id: ChildId) -> StoreResult<Option<ChildRow>> {
+        sqlx::query("SELECT doc, owning_team_id FROM children WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(child_from_row)
+            .transpose()
+    }
+
+    async fn find_child_by_nhs(&mut self, nhs: &NhsNumber) -> StoreResult<Option<ChildId>> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM children WHERE nhs_number = ?")
+            .bind(nhs.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        id.as_deref().map(parse_id).transpose()
+    }
+
+    async fn search_children(&mut self, q: &ChildQuery, limit: u32) -> StoreResult<Vec<ChildRow>> {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT doc, owning_team_id FROM children WHERE 1 = 1");
+        if let Some(name) = &q.name {
+            // Each word must appear in some name: "amy smi" finds "Amy Smith".
+            for word in name.split_whitespace() {
+                let escaped = word
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                qb.push(" AND names_search LIKE ")
+                    .push_bind(format!("%{escaped}%"))
+                    .push(" ESCAPE '\\'");
+            }
+        }
+        if let Some(d) = q.birth_date {
+            qb.push(" AND birth_date = ").push_bind(d.to_string());
+        }
+        if let Some(n) = &q.nhs_number {
+            qb.push(" AND nhs_number = ")
+                .push_bind(n.as_str().to_owned());
+        }
+        if let Some(p) = &q.postcode {
+            qb.push(" AND postcodes LIKE ")
+                .push_bind(format!("%|{}|%", p.as_str()));
+        }
+        qb.push(" ORDER BY family_name, given_name, id LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = qb
+            .build()
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(child_from_row).collect()
+    }
+
+    async fn children_allocated_to(
+        &mut self,
+        practitioner: PractitionerId,
+    ) -> StoreResult<Vec<ChildRow>> {
+        self.children_where(
+            "SELECT c.doc, c.owning_team_id FROM children c \
+             JOIN allocations a ON a.child_id = c.id WHERE a.practitioner_id = ? \
+             ORDER BY c.family_name, c.given_name, c.id",
+            Some(practitioner.to_string()),
+        )
+        .await
+    }
+
+    async fn allocate(&mut self, child: ChildId, practitioner: PractitionerId) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO allocations (child_id, practitioner_id) VALUES (?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(child.to_string())
+        .bind(practitioner.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn allocations(&mut self, child: ChildId) -> StoreResult<Vec<PractitionerId>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT practitioner_id FROM allocations WHERE child_id = ? ORDER BY practitioner_id",
+        )
+        .bind(child.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        ids.iter().map(|s| parse_id(s)).collect()
+    }
+
+    async fn insert_person(&mut self, p: &Person) -> StoreResult<()> {
+        sqlx::query("INSERT INTO persons (id, doc) VALUES (?, ?)")
+            .bind(p.id.to_string())
+            .bind(to_doc(p)?)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn link_person(&mut self, l: &ChildPerson) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO child_persons (child_id, person_id, relationship, \
+             parental_responsibility, lives_with_child) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (child_id, person_id) DO UPDATE SET relationship = ?3, \
+             parental_responsibility = ?4, lives_with_child = ?5",
+        )
+        .bind(l.child.to_string())
+        .bind(l.person.to_string())
+        .bind(l.relationship.code())
+        .bind(i64::from(l.parental_responsibility))
+        .bind(i64::from(l.lives_with_child))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn people_of_child(&mut self, child: ChildId) -> StoreResult<Vec<(Person, ChildPerson)>> {
+        let rows = sqlx::query(
+            "SELECT p.doc, l.relationship, l.parental_responsibility, l.lives_with_child \
+             FROM child_persons l JOIN persons p ON p.id = l.person_id WHERE l.child_id = ? \
+             ORDER BY l.relationship, p.id",
+        )
+        .bind(child.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let person: Person = from_doc(&get::<String>(row, "doc")?)?;
+                let link = ChildPerson {
+                    child,
+                    person: person.id,
+                    relationship: Relationship::parse(&get::<String>(row, "relationship")?)
+                        .map_err(corrupt)?,
+                    parental_responsibility: get::<i64>(row, "parental_responsibility")? != 0,
+                    lives_with_child: get::<i64>(row, "lives_with_child")? != 0,
+                };
+                Ok((person, link))
+            })
+            .collect()
+    }
+
+    async fn add_involvement(&mut self, child: ChildId, r: &InvolvementRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO involvements (child_id, agency_id, kind, since) VALUES (?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(child.to_string())
+        .bind(r.agency.to_string())
+        .bind(r.involvement.code())
+        .bind(r.since.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn involvements(&mut self, child: ChildId) -> StoreResult<Vec<InvolvementRow>> {
+        let rows = sqlx::query(
+            "SELECT agency_id, kind, since FROM involvements WHERE child_id = ? \
+             ORDER BY since, agency_id, kind",
+        )
+        .bind(child.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(InvolvementRow {
+                    agency: parse_id(&get::<String>(row, "agency_id")?)?,
+                    involvement: Involvement::parse(&get::<String>(row, "kind")?)
+                        .map_err(corrupt)?,
+                    since: parse_date(&get::<String>(row, "since")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_chronology(&mut self, e: &ChronologyEntry) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO chronology (id, child_id, date, summary, agency_id, recorded_by) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(e.id.to_string())
+        .bind(e.child.to_string())
+        .bind(e.date.to_string())
+        .bind(&e.summary)
+        .bind(e.agency.map(|a| a.to_string()))
+        .bind(e.recorded_by.map(|p| p.to_string()))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn chronology(&mut self, child: ChildId) -> StoreResult<Vec<ChronologyEntry>> {
+        let rows = sqlx::query(
+            "SELECT * FROM chronology WHERE child_id = ? ORDER BY date DESC, id DESC",
+        )
+        .bind(child.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ChronologyEntry {
+                    id: parse_id(&get::<String>(row, "id")?)?,
+                    child,
+                    date: parse_date(&get::<String>(row, "date")?)?,
+                    summary: get(row, "summary")?,
+                    agency: opt_id(get(row, "agency_id")?)?,
+                    recorded_by: opt_id(get(row, "recorded_by")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_children(&mut self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn replace_holidays(&mut self, dates: &[Date]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM holidays")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        for d in dates {
+            sqlx::query("INSERT INTO holidays (date) VALUES (?) ON CONFLICT DO NOTHING")
+                .bind(d.to_string())
+                .execute(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn holidays(&mut self) -> StoreResult<Vec<Date>> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT date FROM holidays ORDER BY date")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|s| parse_date(s)).collect()
+    }
+
+    async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<AuditRecord> {
+        // The transaction already holds SQLite's write lock (BEGIN IMMEDIATE), so reading the
+        // tail and appending after it cannot interleave with another writer.
+        let last: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        let (seq, prev_hash) = match last {
+            Some((seq, hash)) => (seq + 1, hash),
+            None => (1, GENESIS_HASH.to_owned()),
+        };
+        let hash = hash_event(&prev_hash, seq, event);
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, action, subject, decision, reason, payload, \
+             prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(at_text(event.at))
+        .bind(&event.actor)
+        .bind(&event.action)
+        .bind(&event.subject)
+        .bind(&event.decision)
+        .bind(&event.reason)
+        .bind(payload_text(&event.payload))
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(AuditRecord {
+            seq,
+            event: event.clone(),
+            prev_hash,
+            hash,
+        })
+    }
+
+    async fn audit_page(&mut self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn audit_for_subject(
+        &mut self,
+        subject: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let rows =
+            sqlx::query("SELECT * FROM audit WHERE subject = ? ORDER BY seq DESC LIMIT ?")
+                .bind(subject)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+}

@@ -1,0 +1,270 @@
+//! Storage ports for `safeguard`: the [`Store`] and [`Tx`] traits every backend implements, the
+//! record types that cross them, [`StoreError`] in the caller's terms, and the audit hash chain.
+//!
+//! This crate holds no SQL and names no backend. A use-case opens one [`Tx`], does all its reads
+//! and writes through it (including the audit append) and commits once, so nothing is ever
+//! half-written. Backends (`store-sqlite`, `store-postgres`) own their SQL and migrations and are
+//! held to the same behaviour by the `store-conformance` suite.
+
+pub mod audit;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use safeguard_domain::{
+    Agency, AgencyId, Area, Child, ChildId, ChildPerson, ChronologyEntry, Involvement, NhsNumber,
+    Person, Postcode, Practitioner, PractitionerId, Team, TeamId,
+};
+
+pub use audit::{AuditEvent, AuditRecord, GENESIS_HASH, VerifyReport};
+
+/// What went wrong, in the terms a use-case can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value is already taken, e.g. an NHS number or email address.
+    #[error("{what} is already recorded")]
+    Conflict {
+        /// What clashed, e.g. "NHS number".
+        what: &'static str,
+    },
+    /// The record to change does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The database refused to change the append-only audit log.
+    #[error("the audit log is append-only")]
+    AppendOnly,
+    /// The database could not be reached or opened.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back into the model.
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+    /// Any other database failure. The text is for logs, never for pages.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A child as stored, with the team that owns the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildRow {
+    /// The child.
+    pub child: Child,
+    /// The local authority team that owns the case, if any.
+    pub owning_team: Option<TeamId>,
+}
+
+/// Search terms for finding a child. Every term given must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChildQuery {
+    /// Part of any name, current, alias or former (case-insensitive).
+    pub name: Option<String>,
+    /// Date of birth or expected date of birth.
+    pub birth_date: Option<Date>,
+    /// NHS number.
+    pub nhs_number: Option<NhsNumber>,
+    /// Postcode of any address.
+    pub postcode: Option<Postcode>,
+}
+
+impl ChildQuery {
+    /// True when no term is given.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.birth_date.is_none()
+            && self.nhs_number.is_none()
+            && self.postcode.is_none()
+    }
+}
+
+/// An agency's involvement with a child.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvolvementRow {
+    /// The agency.
+    pub agency: AgencyId,
+    /// Why it is involved.
+    pub involvement: Involvement,
+    /// Since when.
+    pub since: Date,
+}
+
+/// A practitioner's account: the practitioner plus what signing in needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The practitioner.
+    pub practitioner: Practitioner,
+    /// argon2id PHC string; `None` until a password is set.
+    pub password_hash: Option<String>,
+    /// Base32 TOTP secret once enrolled.
+    pub totp_secret: Option<String>,
+    /// Demo accounts only: the second factor is switched off. Never set outside `--demo`.
+    pub demo_no_mfa: bool,
+    /// Failed sign-in attempts since the last success.
+    pub failed_attempts: u32,
+    /// Locked until this time after too many failures.
+    pub locked_until: Option<Timestamp>,
+}
+
+/// How far a session has got through signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    /// Not signed in; the session only carries a CSRF token.
+    Anonymous,
+    /// Password accepted; the second factor (or its enrolment) is still to come.
+    PasswordOk,
+    /// Fully signed in.
+    SignedIn,
+}
+
+impl SessionStage {
+    /// Stable storage code.
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionStage::Anonymous => "anonymous",
+            SessionStage::PasswordOk => "password_ok",
+            SessionStage::SignedIn => "signed_in",
+        }
+    }
+    /// Reads a storage code.
+    pub fn parse(code: &str) -> StoreResult<Self> {
+        match code {
+            "anonymous" => Ok(SessionStage::Anonymous),
+            "password_ok" => Ok(SessionStage::PasswordOk),
+            "signed_in" => Ok(SessionStage::SignedIn),
+            other => Err(StoreError::Corrupt(format!("unknown session stage {other}"))),
+        }
+    }
+}
+
+/// A session as stored. The cookie carries a random token; only its SHA-256 is kept here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// Hex SHA-256 of the cookie token.
+    pub id_hash: String,
+    /// The practitioner, once the password is accepted.
+    pub practitioner: Option<PractitionerId>,
+    /// Stage of sign-in.
+    pub stage: SessionStage,
+    /// Synchroniser token for forms.
+    pub csrf_token: String,
+    /// A TOTP secret offered during enrolment, not yet confirmed.
+    pub pending_totp_secret: Option<String>,
+    /// Created at.
+    pub created_at: Timestamp,
+    /// Expires at; an expired session is treated as absent.
+    pub expires_at: Timestamp,
+}
+
+/// A storage backend.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Opens a transaction. Everything a use-case does goes through one.
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
+    /// Which backend this is, for logs and the health page.
+    fn backend_name(&self) -> &'static str;
+}
+
+/// One transaction. Dropping it without [`Tx::commit`] rolls everything back.
+#[async_trait]
+pub trait Tx: Send {
+    /// Makes every change in this transaction durable.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // --- agencies, teams, area ---
+    /// Adds an agency. Conflict if any of its codes is taken by another agency.
+    async fn insert_agency(&mut self, agency: &Agency) -> StoreResult<()>;
+    /// Every agency, by name.
+    async fn list_agencies(&mut self) -> StoreResult<Vec<Agency>>;
+    /// One agency by id.
+    async fn get_agency(&mut self, id: AgencyId) -> StoreResult<Option<Agency>>;
+    /// One agency by ODS code, URN or DfE LA code.
+    async fn find_agency_by_code(&mut self, code: &str) -> StoreResult<Option<Agency>>;
+    /// Adds a team.
+    async fn insert_team(&mut self, team: &Team) -> StoreResult<()>;
+    /// Every team, by agency then name.
+    async fn list_teams(&mut self) -> StoreResult<Vec<Team>>;
+    /// One team.
+    async fn get_team(&mut self, id: TeamId) -> StoreResult<Option<Team>>;
+    /// Creates or replaces the partnership area (one per database).
+    async fn put_area(&mut self, area: &Area) -> StoreResult<()>;
+    /// The partnership area, if set up.
+    async fn get_area(&mut self) -> StoreResult<Option<Area>>;
+
+    // --- accounts and sessions ---
+    /// Adds an account. Conflict if the email is taken.
+    async fn insert_account(&mut self, account: &Account) -> StoreResult<()>;
+    /// Replaces an account's practitioner details and sign-in state.
+    async fn update_account(&mut self, account: &Account) -> StoreResult<()>;
+    /// One account by id.
+    async fn get_account(&mut self, id: PractitionerId) -> StoreResult<Option<Account>>;
+    /// One account by email (lower case).
+    async fn get_account_by_email(&mut self, email: &str) -> StoreResult<Option<Account>>;
+    /// Every practitioner, by name.
+    async fn list_practitioners(&mut self) -> StoreResult<Vec<Practitioner>>;
+    /// How many active accounts hold the administrator role.
+    async fn count_active_admins(&mut self) -> StoreResult<u64>;
+    /// Creates or replaces a session.
+    async fn put_session(&mut self, session: &SessionRow) -> StoreResult<()>;
+    /// One session by token hash (expired ones included; the caller checks).
+    async fn get_session(&mut self, id_hash: &str) -> StoreResult<Option<SessionRow>>;
+    /// Removes a session.
+    async fn delete_session(&mut self, id_hash: &str) -> StoreResult<()>;
+    /// Removes every session of a practitioner (disable, MFA reset).
+    async fn delete_sessions_of(&mut self, practitioner: PractitionerId) -> StoreResult<()>;
+    /// Removes sessions that expired before `now`; returns how many.
+    async fn delete_expired_sessions(&mut self, now: Timestamp) -> StoreResult<u64>;
+
+    // --- children and the people around them ---
+    /// Adds a child. Conflict if the NHS number is already recorded.
+    async fn insert_child(&mut self, row: &ChildRow) -> StoreResult<()>;
+    /// Replaces a child. Conflict if the NHS number belongs to another child.
+    async fn update_child(&mut self, row: &ChildRow) -> StoreResult<()>;
+    /// One child.
+    async fn get_child(&mut self, id: ChildId) -> StoreResult<Option<ChildRow>>;
+    /// The child with this NHS number.
+    async fn find_child_by_nhs(&mut self, nhs: &NhsNumber) -> StoreResult<Option<ChildId>>;
+    /// Children matching every given term, by family then given name, at most `limit`.
+    async fn search_children(&mut self, q: &ChildQuery, limit: u32) -> StoreResult<Vec<ChildRow>>;
+    /// Children allocated to a practitioner.
+    async fn children_allocated_to(
+        &mut self,
+        practitioner: PractitionerId,
+    ) -> StoreResult<Vec<ChildRow>>;
+    /// Allocates a practitioner to a child (idempotent).
+    async fn allocate(&mut self, child: ChildId, practitioner: PractitionerId) -> StoreResult<()>;
+    /// Practitioners allocated to a child.
+    async fn allocations(&mut self, child: ChildId) -> StoreResult<Vec<PractitionerId>>;
+    /// Adds a person.
+    async fn insert_person(&mut self, person: &Person) -> StoreResult<()>;
+    /// Links a person to a child (replacing an earlier link between the two).
+    async fn link_person(&mut self, link: &ChildPerson) -> StoreResult<()>;
+    /// The people linked to a child, with the link.
+    async fn people_of_child(&mut self, child: ChildId) -> StoreResult<Vec<(Person, ChildPerson)>>;
+    /// Records an agency's involvement (idempotent on child, agency and kind).
+    async fn add_involvement(&mut self, child: ChildId, row: &InvolvementRow) -> StoreResult<()>;
+    /// Agencies involved with a child.
+    async fn involvements(&mut self, child: ChildId) -> StoreResult<Vec<InvolvementRow>>;
+    /// Adds a chronology entry.
+    async fn add_chronology(&mut self, entry: &ChronologyEntry) -> StoreResult<()>;
+    /// A child's chronology, newest first.
+    async fn chronology(&mut self, child: ChildId) -> StoreResult<Vec<ChronologyEntry>>;
+    /// How many children are recorded.
+    async fn count_children(&mut self) -> StoreResult<u64>;
+
+    // --- calendar ---
+    /// Replaces the stored bank holidays.
+    async fn replace_holidays(&mut self, dates: &[Date]) -> StoreResult<()>;
+    /// The stored bank holidays; empty when none were imported.
+    async fn holidays(&mut self) -> StoreResult<Vec<Date>>;
+
+    // --- audit ---
+    /// Appends an event to the hash chain, in this transaction.
+    async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<AuditRecord>;
+    /// Up to `limit` records with `seq > after`, in order.
+    async fn audit_page(&mut self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    /// Records about one subject (e.g. `child:<id>`), newest first, at most `limit`.
+    async fn audit_for_subject(&mut self, subject: &str, limit: u32)
+    -> StoreResult<Vec<AuditRecord>>;
+}
