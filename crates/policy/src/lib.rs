@@ -1,1 +1,416 @@
-//! placeholder
+//! Who may do what to which record: `decide(actor, action, resource facts, context)` returns a
+//! [`Decision`] that permits or denies, always with a reason a person can read in the audit log.
+//!
+//! This crate is pure and deny-by-default. It never loads anything: the use-case gathers the
+//! facts (allocations, owning team, the child's setting) and passes them in, so every rule can be
+//! tested as a table. A new [`Action`] is denied until a rule here permits it.
+//!
+//! The rules follow the security model in the architecture: a practitioner sees a child's record
+//! only through a legitimate relationship (Working Together 2023 chapter 2 and the *Information
+//! sharing advice for safeguarding practitioners* 2024: share what is necessary and proportionate,
+//! with the people who need it).
+
+use safeguard_domain::{AgencyId, AgencyKind, PractitionerId, Role, TeamId};
+
+/// The practitioner asking, as the policy sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// Who.
+    pub practitioner: PractitionerId,
+    /// Their agency.
+    pub agency: AgencyId,
+    /// What kind of agency that is.
+    pub agency_kind: AgencyKind,
+    /// Their team, if any.
+    pub team: Option<TeamId>,
+    /// Roles held.
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Roles that work with individual children in the local authority.
+    fn is_la_case_worker(&self) -> bool {
+        self.agency_kind == AgencyKind::LocalAuthority && LA_CASE_ROLES.iter().any(|r| self.has(*r))
+    }
+}
+
+/// Local authority roles that work on children's cases.
+const LA_CASE_ROLES: &[Role] = &[
+    Role::FrontDoorWorker,
+    Role::SocialWorker,
+    Role::TeamManager,
+    Role::ConferenceChair,
+];
+
+/// Roles that never see identities, only aggregates or accounts (architecture, security model).
+const NO_CASE_DATA_ROLES: &[Role] = &[Role::SystemAdministrator, Role::Analyst];
+
+/// What the actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Open a child's record.
+    ViewChild,
+    /// Change a child's record.
+    EditChild,
+    /// Record a new child.
+    CreateChild,
+    /// Search for children (results are then filtered by [`Action::ViewChild`]).
+    SearchChildren,
+    /// Manage agencies, teams, practitioners and roles.
+    Administer,
+}
+
+/// What the policy needs to know about a child.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChildFacts {
+    /// Practitioners allocated to the child.
+    pub allocated: Vec<PractitionerId>,
+    /// The LA team that owns the case.
+    pub owning_team: Option<TeamId>,
+    /// The setting the child attends.
+    pub school: Option<AgencyId>,
+}
+
+/// The record the action is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource<'a> {
+    /// A child's record.
+    Child(&'a ChildFacts),
+    /// The system as a whole (administration, search, creating records).
+    System,
+}
+
+/// Circumstances of the request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The account signed in with an active session (not an API token or the CLI).
+    pub interactive: bool,
+}
+
+/// The answer, with the reason recorded in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Allowed, because ...
+    Permit(&'static str),
+    /// Refused, because ...
+    Deny(&'static str),
+}
+
+impl Decision {
+    /// True when permitted.
+    pub fn is_permit(self) -> bool {
+        matches!(self, Decision::Permit(_))
+    }
+    /// The reason either way.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Decision::Permit(r) | Decision::Deny(r) => r,
+        }
+    }
+    /// `permit` or `deny`, as written to the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Decision::Permit(_) => "permit",
+            Decision::Deny(_) => "deny",
+        }
+    }
+}
+
+/// Decides. Deny unless a rule below permits.
+pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Context) -> Decision {
+    match (action, resource) {
+        (Action::Administer, _) => {
+            if actor.has(Role::SystemAdministrator) {
+                Decision::Permit("administrator")
+            } else {
+                Decision::Deny("administration is for administrators")
+            }
+        }
+        (Action::ViewChild | Action::EditChild, Resource::Child(facts)) => {
+            child_access(actor, facts)
+        }
+        (Action::SearchChildren, _) => {
+            if let Some(d) = no_case_data(actor) {
+                d
+            } else if actor.is_la_case_worker() || actor.has(Role::DesignatedSafeguardingLead) {
+                Decision::Permit(
+                    "practitioner with case work; results limited to children they may see",
+                )
+            } else {
+                Decision::Deny("this role does not search children's records")
+            }
+        }
+        (Action::CreateChild, _) => {
+            if let Some(d) = no_case_data(actor) {
+                d
+            } else if actor.is_la_case_worker() {
+                Decision::Permit("local authority case worker")
+            } else {
+                Decision::Deny("only local authority case workers record new children")
+            }
+        }
+        (Action::ViewChild | Action::EditChild, Resource::System) => {
+            Decision::Deny("no child named")
+        }
+    }
+}
+
+/// Administrators and analysts read no case data unless they also hold a case role
+/// (architecture, security model: "analysts see aggregates, never identities").
+fn no_case_data(actor: &Actor) -> Option<Decision> {
+    let only_non_case =
+        !actor.roles.is_empty() && actor.roles.iter().all(|r| NO_CASE_DATA_ROLES.contains(r));
+    if !only_non_case {
+        return None;
+    }
+    Some(if actor.has(Role::SystemAdministrator) {
+        Decision::Deny("administrators cannot read case data")
+    } else {
+        Decision::Deny("analysts see aggregates, never identities")
+    })
+}
+
+fn child_access(actor: &Actor, facts: &ChildFacts) -> Decision {
+    if let Some(d) = no_case_data(actor) {
+        return d;
+    }
+    if facts.allocated.contains(&actor.practitioner) {
+        return Decision::Permit("allocated worker");
+    }
+    if actor.is_la_case_worker() && actor.team.is_some() && actor.team == facts.owning_team {
+        return Decision::Permit("member of the team that owns the case");
+    }
+    if actor.has(Role::DesignatedSafeguardingLead) && facts.school == Some(actor.agency) {
+        return Decision::Permit("designated safeguarding lead for the child's setting");
+    }
+    Decision::Deny("no legitimate relationship to this child")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    struct World {
+        la: AgencyId,
+        school: AgencyId,
+        other_school: AgencyId,
+        team: TeamId,
+        other_team: TeamId,
+        me: PractitionerId,
+        facts: ChildFacts,
+    }
+
+    fn world() -> World {
+        let la = AgencyId::new();
+        let school = AgencyId::new();
+        let team = TeamId::new();
+        let me = PractitionerId::new();
+        World {
+            la,
+            school,
+            other_school: AgencyId::new(),
+            team,
+            other_team: TeamId::new(),
+            me,
+            facts: ChildFacts {
+                allocated: vec![],
+                owning_team: Some(team),
+                school: Some(school),
+            },
+        }
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Who {
+        AllocatedSocialWorker,
+        OwningTeamSocialWorker,
+        OtherTeamSocialWorker,
+        TeamlessSocialWorker,
+        OwningTeamManager,
+        DslOfSetting,
+        DslOfOtherSetting,
+        TeacherOfSetting,
+        Admin,
+        AllocatedAdmin,
+        AdminWhoIsAlsoAllocatedSocialWorker,
+        Analyst,
+        NoRoles,
+        PoliceLead,
+        Clinician,
+    }
+
+    fn actor(w: &World, who: Who) -> Actor {
+        let la = |roles: Vec<Role>, team: Option<TeamId>| Actor {
+            practitioner: w.me,
+            agency: w.la,
+            agency_kind: AgencyKind::LocalAuthority,
+            team,
+            roles,
+        };
+        let setting = |roles: Vec<Role>, agency: AgencyId| Actor {
+            practitioner: w.me,
+            agency,
+            agency_kind: AgencyKind::School,
+            team: None,
+            roles,
+        };
+        match who {
+            Who::AllocatedSocialWorker => la(vec![Role::SocialWorker], Some(w.other_team)),
+            Who::OwningTeamSocialWorker => la(vec![Role::SocialWorker], Some(w.team)),
+            Who::OtherTeamSocialWorker => la(vec![Role::SocialWorker], Some(w.other_team)),
+            Who::TeamlessSocialWorker => la(vec![Role::SocialWorker], None),
+            Who::OwningTeamManager => la(vec![Role::TeamManager], Some(w.team)),
+            Who::DslOfSetting => setting(vec![Role::DesignatedSafeguardingLead], w.school),
+            Who::DslOfOtherSetting => {
+                setting(vec![Role::DesignatedSafeguardingLead], w.other_school)
+            }
+            Who::TeacherOfSetting => setting(vec![Role::Referrer], w.school),
+            Who::Admin | Who::AllocatedAdmin => la(vec![Role::SystemAdministrator], Some(w.team)),
+            Who::AdminWhoIsAlsoAllocatedSocialWorker => la(
+                vec![Role::SystemAdministrator, Role::SocialWorker],
+                Some(w.other_team),
+            ),
+            Who::Analyst => la(vec![Role::Analyst], Some(w.team)),
+            Who::NoRoles => la(vec![], Some(w.team)),
+            Who::PoliceLead => Actor {
+                agency_kind: AgencyKind::PoliceForce,
+                ..la(vec![Role::PoliceSafeguardingLead], None)
+            },
+            Who::Clinician => Actor {
+                agency_kind: AgencyKind::NhsTrust,
+                ..la(vec![Role::UnscheduledCareClinician], None)
+            },
+        }
+    }
+
+    fn facts_for(w: &World, who: Who) -> ChildFacts {
+        let mut f = w.facts.clone();
+        if matches!(
+            who,
+            Who::AllocatedSocialWorker
+                | Who::AllocatedAdmin
+                | Who::AdminWhoIsAlsoAllocatedSocialWorker
+        ) {
+            f.allocated.push(w.me);
+        }
+        f
+    }
+
+    #[rstest]
+    #[case(Who::AllocatedSocialWorker, Some("allocated worker"))]
+    #[case(
+        Who::OwningTeamSocialWorker,
+        Some("member of the team that owns the case")
+    )]
+    #[case(Who::OwningTeamManager, Some("member of the team that owns the case"))]
+    #[case(Who::OtherTeamSocialWorker, None)]
+    #[case(Who::TeamlessSocialWorker, None)]
+    #[case(
+        Who::DslOfSetting,
+        Some("designated safeguarding lead for the child's setting")
+    )]
+    #[case(Who::DslOfOtherSetting, None)]
+    #[case(Who::TeacherOfSetting, None)]
+    #[case(Who::Admin, None)]
+    #[case(Who::AllocatedAdmin, None)]
+    #[case(Who::AdminWhoIsAlsoAllocatedSocialWorker, Some("allocated worker"))]
+    #[case(Who::Analyst, None)]
+    #[case(Who::NoRoles, None)]
+    #[case(Who::PoliceLead, None)]
+    #[case(Who::Clinician, None)]
+    fn viewing_and_editing_a_child_needs_a_relationship(
+        #[case] who: Who,
+        #[case] permitted_because: Option<&'static str>,
+    ) {
+        let w = world();
+        let a = actor(&w, who);
+        let facts = facts_for(&w, who);
+        for action in [Action::ViewChild, Action::EditChild] {
+            let d = decide(&a, action, Resource::Child(&facts), &Context::default());
+            match permitted_because {
+                Some(reason) => assert_eq!(d, Decision::Permit(reason), "{who:?} {action:?}"),
+                None => assert!(!d.is_permit(), "{who:?} {action:?} was permitted: {d:?}"),
+            }
+        }
+    }
+
+    #[rstest]
+    #[case(Who::Admin, "administrators cannot read case data")]
+    #[case(Who::AllocatedAdmin, "administrators cannot read case data")]
+    #[case(Who::Analyst, "analysts see aggregates, never identities")]
+    #[case(Who::OtherTeamSocialWorker, "no legitimate relationship to this child")]
+    fn denials_say_why(#[case] who: Who, #[case] reason: &'static str) {
+        let w = world();
+        let facts = facts_for(&w, who);
+        let d = decide(
+            &actor(&w, who),
+            Action::ViewChild,
+            Resource::Child(&facts),
+            &Context::default(),
+        );
+        assert_eq!(d, Decision::Deny(reason));
+    }
+
+    #[rstest]
+    #[case(Who::Admin, true)]
+    #[case(Who::AdminWhoIsAlsoAllocatedSocialWorker, true)]
+    #[case(Who::OwningTeamManager, false)]
+    #[case(Who::DslOfSetting, false)]
+    #[case(Who::Analyst, false)]
+    #[case(Who::NoRoles, false)]
+    fn administration_is_for_administrators(#[case] who: Who, #[case] permitted: bool) {
+        let w = world();
+        let d = decide(
+            &actor(&w, who),
+            Action::Administer,
+            Resource::System,
+            &Context::default(),
+        );
+        assert_eq!(d.is_permit(), permitted, "{d:?}");
+    }
+
+    #[rstest]
+    #[case(Who::OwningTeamSocialWorker, true, true)]
+    #[case(Who::TeamlessSocialWorker, true, true)]
+    #[case(Who::OwningTeamManager, true, true)]
+    #[case(Who::DslOfSetting, true, false)]
+    #[case(Who::TeacherOfSetting, false, false)]
+    #[case(Who::Admin, false, false)]
+    #[case(Who::Analyst, false, false)]
+    #[case(Who::PoliceLead, false, false)]
+    #[case(Who::Clinician, false, false)]
+    #[case(Who::NoRoles, false, false)]
+    fn search_and_create(#[case] who: Who, #[case] search: bool, #[case] create: bool) {
+        let w = world();
+        let a = actor(&w, who);
+        let ctx = Context::default();
+        assert_eq!(
+            decide(&a, Action::SearchChildren, Resource::System, &ctx).is_permit(),
+            search
+        );
+        assert_eq!(
+            decide(&a, Action::CreateChild, Resource::System, &ctx).is_permit(),
+            create
+        );
+    }
+
+    #[test]
+    fn a_child_action_without_a_child_is_denied() {
+        let w = world();
+        let a = actor(&w, Who::OwningTeamSocialWorker);
+        let d = decide(&a, Action::ViewChild, Resource::System, &Context::default());
+        assert_eq!(d, Decision::Deny("no child named"));
+    }
+
+    #[test]
+    fn decisions_have_audit_codes() {
+        assert_eq!(Decision::Permit("x").code(), "permit");
+        assert_eq!(Decision::Deny("y").code(), "deny");
+        assert_eq!(Decision::Deny("y").reason(), "y");
+    }
+}
