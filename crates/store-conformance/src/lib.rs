@@ -4,7 +4,11 @@
 //! scenario.
 //!
 //! This crate is test code: it panics on failure and is never a dependency of the product.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_debug_implementations)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_debug_implementations
+)]
 
 use async_trait::async_trait;
 use jiff::civil::date;
@@ -165,7 +169,10 @@ pub async fn agencies_round_trip_and_are_found_by_code(h: &dyn Harness) {
     tx.commit().await.unwrap();
     let mut tx = s.begin().await.unwrap();
     assert_eq!(tx.get_agency(a.id).await.unwrap(), Some(a.clone()));
-    assert_eq!(tx.list_agencies().await.unwrap(), vec![a.clone(), b.clone()]);
+    assert_eq!(
+        tx.list_agencies().await.unwrap(),
+        vec![a.clone(), b.clone()]
+    );
     assert_eq!(tx.find_agency_by_code("999").await.unwrap(), Some(a));
     assert_eq!(tx.find_agency_by_code("100001").await.unwrap(), Some(b));
     assert_eq!(tx.find_agency_by_code("nope").await.unwrap(), None);
@@ -239,7 +246,12 @@ pub async fn accounts_round_trip_and_emails_are_unique(h: &dyn Harness) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { what: "email address" }),
+        matches!(
+            err,
+            StoreError::Conflict {
+                what: "email address"
+            }
+        ),
         "{err:?}"
     );
     sw.failed_attempts = 3;
@@ -247,12 +259,18 @@ pub async fn accounts_round_trip_and_emails_are_unique(h: &dyn Harness) {
     sw.totp_secret = Some("JBSWY3DPEHPK3PXP".into());
     sw.practitioner.roles.push(Role::TeamManager);
     tx.update_account(&sw).await.unwrap();
-    assert_eq!(tx.get_account(sw.practitioner.id).await.unwrap(), Some(sw.clone()));
+    assert_eq!(
+        tx.get_account(sw.practitioner.id).await.unwrap(),
+        Some(sw.clone())
+    );
     assert_eq!(
         tx.get_account_by_email("sw@example.test").await.unwrap(),
         Some(sw.clone())
     );
-    assert_eq!(tx.get_account_by_email("x@example.test").await.unwrap(), None);
+    assert_eq!(
+        tx.get_account_by_email("x@example.test").await.unwrap(),
+        None
+    );
     assert_eq!(tx.list_practitioners().await.unwrap().len(), 2);
     let mut gone = admin.clone();
     gone.practitioner.active = false;
@@ -290,7 +308,10 @@ pub async fn sessions_are_stored_replaced_and_removed(h: &dyn Harness) {
     one.stage = SessionStage::SignedIn;
     one.pending_totp_secret = Some("S".into());
     tx.put_session(&one).await.unwrap();
-    assert_eq!(tx.get_session(&one.id_hash).await.unwrap(), Some(one.clone()));
+    assert_eq!(
+        tx.get_session(&one.id_hash).await.unwrap(),
+        Some(one.clone())
+    );
     let old = SessionRow {
         id_hash: "b".repeat(64),
         expires_at: now - hour,
@@ -374,27 +395,42 @@ pub async fn children_are_found_by_each_term(h: &dyn Harness) {
         name: Some("applew".into()),
         ..Default::default()
     });
-    assert_eq!(ids(tx.search_children(&by_name, 50).await.unwrap()), vec![a.id]);
+    assert_eq!(
+        ids(tx.search_children(&by_name, 50).await.unwrap()),
+        vec![a.id]
+    );
     let by_alias = find(ChildQuery {
         name: Some("BOBBI apple".into()),
         ..Default::default()
     });
-    assert_eq!(ids(tx.search_children(&by_alias, 50).await.unwrap()), vec![a.id]);
+    assert_eq!(
+        ids(tx.search_children(&by_alias, 50).await.unwrap()),
+        vec![a.id]
+    );
     let by_dob = find(ChildQuery {
         birth_date: Some(date(2027, 1, 5)),
         ..Default::default()
     });
-    assert_eq!(ids(tx.search_children(&by_dob, 50).await.unwrap()), vec![b.id]);
+    assert_eq!(
+        ids(tx.search_children(&by_dob, 50).await.unwrap()),
+        vec![b.id]
+    );
     let by_nhs = find(ChildQuery {
         nhs_number: a.nhs_number.clone(),
         ..Default::default()
     });
-    assert_eq!(ids(tx.search_children(&by_nhs, 50).await.unwrap()), vec![a.id]);
+    assert_eq!(
+        ids(tx.search_children(&by_nhs, 50).await.unwrap()),
+        vec![a.id]
+    );
     let by_pc = find(ChildQuery {
         postcode: Some(Postcode::parse("nm34cd").unwrap()),
         ..Default::default()
     });
-    assert_eq!(ids(tx.search_children(&by_pc, 50).await.unwrap()), vec![b.id]);
+    assert_eq!(
+        ids(tx.search_children(&by_pc, 50).await.unwrap()),
+        vec![b.id]
+    );
     let both = find(ChildQuery {
         name: Some("tom".into()),
         postcode: Some(Postcode::parse("NM1 2AB").unwrap()),
@@ -407,7 +443,10 @@ pub async fn children_are_found_by_each_term(h: &dyn Harness) {
     });
     assert!(tx.search_children(&wildcard, 50).await.unwrap().is_empty());
     let all = ChildQuery::default();
-    assert_eq!(ids(tx.search_children(&all, 50).await.unwrap()), vec![a.id, b.id]);
+    assert_eq!(
+        ids(tx.search_children(&all, 50).await.unwrap()),
+        vec![a.id, b.id]
+    );
     assert_eq!(tx.search_children(&all, 1).await.unwrap().len(), 1);
 }
 
@@ -557,7 +596,10 @@ pub async fn audit_rows_cannot_be_updated_or_deleted(h: &dyn Harness) {
     let del = h.raw_delete_audit(1).await;
     assert!(del.is_err(), "a DELETE from the audit table was allowed");
     let mut tx = s.begin().await.unwrap();
-    assert_eq!(tx.audit_page(0, 10).await.unwrap()[0].event.reason, "event 1");
+    assert_eq!(
+        tx.audit_page(0, 10).await.unwrap()[0].event.reason,
+        "event 1"
+    );
 }
 
 /// Tampering with a row behind the database's back is found, and verify names that row.

@@ -483,31 +483,31 @@ impl Tx for SqliteTx {
 
     async fn get_account(&mut self, id: PractitionerId) -> StoreResult<Option<Account>> {
         sqlx::query("SELECT * FROM practitioners WHERE id = ?")
-        .bind(id.to_string())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)?
-        .as_ref()
-        .map(account_from_row)
-        .transpose()
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
     }
 
     async fn get_account_by_email(&mut self, email: &str) -> StoreResult<Option<Account>> {
         sqlx::query("SELECT * FROM practitioners WHERE email = ?")
-        .bind(email)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)?
-        .as_ref()
-        .map(account_from_row)
-        .transpose()
+            .bind(email)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
     }
 
     async fn list_practitioners(&mut self) -> StoreResult<Vec<Practitioner>> {
         let rows = sqlx::query("SELECT * FROM practitioners ORDER BY name, id")
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
         rows.iter().map(practitioner_from_row).collect()
     }
 
@@ -639,11 +639,7 @@ impl Tx for SqliteTx {
         }
         qb.push(" ORDER BY family_name, given_name, id LIMIT ")
             .push_bind(i64::from(limit));
-        let rows = qb
-            .build()
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(map_err)?;
         rows.iter().map(child_from_row).collect()
     }
 
@@ -792,13 +788,12 @@ impl Tx for SqliteTx {
     }
 
     async fn chronology(&mut self, child: ChildId) -> StoreResult<Vec<ChronologyEntry>> {
-        let rows = sqlx::query(
-            "SELECT * FROM chronology WHERE child_id = ? ORDER BY date DESC, id DESC",
-        )
-        .bind(child.to_string())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        let rows =
+            sqlx::query("SELECT * FROM chronology WHERE child_id = ? ORDER BY date DESC, id DESC")
+                .bind(child.to_string())
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
         rows.iter()
             .map(|row| {
                 Ok(ChronologyEntry {
@@ -897,13 +892,12 @@ impl Tx for SqliteTx {
         subject: &str,
         limit: u32,
     ) -> StoreResult<Vec<AuditRecord>> {
-        let rows =
-            sqlx::query("SELECT * FROM audit WHERE subject = ? ORDER BY seq DESC LIMIT ?")
-                .bind(subject)
-                .bind(i64::from(limit))
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+        let rows = sqlx::query("SELECT * FROM audit WHERE subject = ? ORDER BY seq DESC LIMIT ?")
+            .bind(subject)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
         rows.iter().map(audit_from_row).collect()
     }
 }

@@ -133,7 +133,9 @@ impl SessionStage {
             "anonymous" => Ok(SessionStage::Anonymous),
             "password_ok" => Ok(SessionStage::PasswordOk),
             "signed_in" => Ok(SessionStage::SignedIn),
-            other => Err(StoreError::Corrupt(format!("unknown session stage {other}"))),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown session stage {other}"
+            ))),
         }
     }
 }
@@ -265,6 +267,9 @@ pub trait Tx: Send {
     /// Up to `limit` records with `seq > after`, in order.
     async fn audit_page(&mut self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
     /// Records about one subject (e.g. `child:<id>`), newest first, at most `limit`.
-    async fn audit_for_subject(&mut self, subject: &str, limit: u32)
-    -> StoreResult<Vec<AuditRecord>>;
+    async fn audit_for_subject(
+        &mut self,
+        subject: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRecord>>;
 }
