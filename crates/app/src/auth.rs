@@ -688,6 +688,14 @@ impl App {
         Ok(id)
     }
 
+    /// Removes expired sessions; returns how many.
+    pub async fn purge_expired_sessions(&self) -> AppResult<u64> {
+        let mut tx = self.begin().await?;
+        let n = tx.delete_expired_sessions(self.now()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// True until the first administrator exists: the web then offers first-run set-up.
     pub async fn needs_first_admin(&self) -> AppResult<bool> {
         let mut tx = self.begin().await?;

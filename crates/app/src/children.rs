@@ -114,6 +114,17 @@ pub struct ChildRecord {
     pub can_edit: bool,
 }
 
+/// What a user may do in general.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// May search for children.
+    pub can_search: bool,
+    /// May add children.
+    pub can_create: bool,
+    /// Administers the system.
+    pub is_admin: bool,
+}
+
 /// The "Your work" home page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YourWork {
@@ -150,6 +161,16 @@ impl App {
         .is_permit()
     }
 
+    /// What the user may do, for showing or hiding navigation (each action is still decided
+    /// again by its use-case).
+    pub fn capabilities(&self, user: &CurrentUser) -> Capabilities {
+        Capabilities {
+            can_search: self.permitted(user, Action::SearchChildren, Resource::System),
+            can_create: self.permitted(user, Action::CreateChild, Resource::System),
+            is_admin: self.permitted(user, Action::Administer, Resource::System),
+        }
+    }
+
     /// The home page: the user's allocated children and what they may do.
     pub async fn your_work(&self, user: &CurrentUser) -> AppResult<YourWork> {
         let mut tx = self.begin().await?;
@@ -164,11 +185,12 @@ impl App {
                 allocated.push(ChildSummary::from(&row.child));
             }
         }
+        let caps = self.capabilities(user);
         Ok(YourWork {
             allocated,
-            can_search: self.permitted(user, Action::SearchChildren, Resource::System),
-            can_create: self.permitted(user, Action::CreateChild, Resource::System),
-            is_admin: self.permitted(user, Action::Administer, Resource::System),
+            can_search: caps.can_search,
+            can_create: caps.can_create,
+            is_admin: caps.is_admin,
         })
     }
 

@@ -31,6 +31,13 @@ fn fresh_schema() -> String {
 /// True when the server answers; skips (or, under CI, fails) otherwise.
 async fn server_answers(url: &str) -> bool {
     let options: PgConnectOptions = url.parse().expect("SAFEGUARD_TEST_PG_URL is not a URL");
+    // Named without the user and password, which CI may hold in the URL.
+    let place = format!(
+        "postgres://{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("")
+    );
     let attempt = tokio::time::timeout(Duration::from_secs(5), options.connect()).await;
     let why = match attempt {
         Ok(Ok(conn)) => {
@@ -41,9 +48,9 @@ async fn server_answers(url: &str) -> bool {
         Err(_) => "no answer within 5 seconds".to_owned(),
     };
     if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("CI=true but PostgreSQL at {url} does not answer: {why}");
+        panic!("CI=true but PostgreSQL at {place} does not answer: {why}");
     }
-    eprintln!("skipped: PostgreSQL at {url} does not answer ({why}); set SAFEGUARD_TEST_PG_URL");
+    eprintln!("skipped: PostgreSQL at {place} does not answer ({why}); set SAFEGUARD_TEST_PG_URL");
     false
 }
 
@@ -64,6 +71,17 @@ fn drop_schema(url: String, schema: String) {
             let Ok(mut conn) = options.connect().await else {
                 return;
             };
+            // The test's own pool may still hold a connection in a transaction whose rollback
+            // was queued but not yet sent (the test's runtime is blocked here), which would hold
+            // locks the drop waits for. Its connections carry the schema as their application
+            // name, so end them first.
+            let _ = sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind(&schema)
+            .execute(&mut conn)
+            .await;
             let _ = sqlx::raw_sql("SET lock_timeout = '5s'")
                 .execute(&mut conn)
                 .await;
@@ -98,6 +116,9 @@ async fn make() -> Option<PgHarness> {
         return None;
     }
     let schema = fresh_schema();
+    // Tag the connections with the schema, so the clean-up can find them.
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{sep}application_name={schema}");
     let store = PostgresStore::open_in_schema(&url, &schema).await.unwrap();
     Some(PgHarness { store, url, schema })
 }
