@@ -1,0 +1,653 @@
+//! The web front through HTTP, in process, over a real SQLite database with the demo area:
+//! headers, sessions, CSRF, sign-in with lockout and TOTP, policy on pages, form errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use safeguard_app::auth::NewAccount;
+use safeguard_app::{App, AppConfig};
+use safeguard_domain::{Clock, FixedClock, Role};
+use safeguard_store::{ChildQuery, Store};
+use safeguard_store_sqlite::SqliteStore;
+use safeguard_web::{ServeOptions, router};
+use tower::ServiceExt;
+
+struct World {
+    router: Router,
+    app: App,
+    store: Arc<SqliteStore>,
+    clock: Arc<FixedClock>,
+    _dir: tempfile::TempDir,
+}
+
+const DEMO_PW: &str = safeguard_app::demo::DEMO_PASSWORD;
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap(),
+    );
+    let clock = Arc::new(FixedClock::new("2026-11-23T10:00:00Z".parse().unwrap()));
+    let app = App::new(
+        store.clone(),
+        clock.clone(),
+        AppConfig {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let logins = app.seed_demo(7).await.unwrap();
+    let router = router(
+        app.clone(),
+        &ServeOptions {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            insecure_dev_cookies: false,
+            demo_logins: logins,
+        },
+    );
+    World {
+        router,
+        app,
+        store,
+        clock,
+        _dir: dir,
+    }
+}
+
+/// A browser: one cookie, and the CSRF token of the last page seen.
+struct Browser<'a> {
+    w: &'a World,
+    cookie: Option<(String, String)>,
+    csrf: String,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
+    }
+}
+
+impl<'a> Browser<'a> {
+    fn new(w: &'a World) -> Self {
+        Self {
+            w,
+            cookie: None,
+            csrf: String::new(),
+        }
+    }
+
+    async fn send(&mut self, req: Request<Body>) -> Resp {
+        let resp = self.w.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        for c in headers.get_all(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            let (name, value) = c.split(';').next().unwrap().split_once('=').unwrap();
+            self.cookie = if value.is_empty() {
+                None
+            } else {
+                Some((name.to_owned(), value.to_owned()))
+            };
+        }
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(i) = body.find("name=\"csrf_token\" value=\"") {
+            let rest = &body[i + 25..];
+            self.csrf = rest[..rest.find('"').unwrap()].to_owned();
+        }
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn with_cookie(&self, b: axum::http::request::Builder) -> axum::http::request::Builder {
+        match &self.cookie {
+            Some((name, value)) => b.header(header::COOKIE, format!("{name}={value}")),
+            None => b,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Resp {
+        let req = self
+            .with_cookie(Request::get(path))
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn post_raw(&mut self, path: &str, body: String) -> Resp {
+        let req = self
+            .with_cookie(Request::post(path))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut pairs = vec![("csrf_token".to_owned(), self.csrf.clone())];
+        pairs.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let body = serde_html_form::to_string(&pairs).unwrap();
+        self.post_raw(path, body).await
+    }
+
+    async fn sign_in(&mut self, email: &str, password: &str) -> Resp {
+        self.get("/sign-in").await;
+        self.post("/sign-in", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+async fn audit_actions(w: &World) -> Vec<(String, String, String)> {
+    let mut tx = w.store.begin().await.unwrap();
+    tx.audit_page(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.event.action, r.event.decision, r.event.subject))
+        .collect()
+}
+
+async fn a_child_not_allocated_to(w: &World, email: &str) -> String {
+    let mut tx = w.store.begin().await.unwrap();
+    let sw = tx.get_account_by_email(email).await.unwrap().unwrap();
+    let rows = tx
+        .search_children(&ChildQuery::default(), 500)
+        .await
+        .unwrap();
+    for r in rows {
+        let alloc = tx.allocations(r.child.id).await.unwrap();
+        if !alloc.contains(&sw.practitioner.id) && r.owning_team != sw.practitioner.team {
+            return r.child.id.to_string();
+        }
+    }
+    panic!("no unrelated child in the demo");
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_strict_cookie() {
+    let w = world().await;
+    let mut b = Browser::new(&w);
+    let r = b.get("/sign-in").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let h = |n: header::HeaderName| r.headers.get(n).unwrap().to_str().unwrap().to_owned();
+    assert!(h(header::CONTENT_SECURITY_POLICY).contains("script-src 'self'"));
+    assert!(!h(header::CONTENT_SECURITY_POLICY).contains("unsafe-inline"));
+    assert!(h(header::STRICT_TRANSPORT_SECURITY).starts_with("max-age="));
+    assert_eq!(h(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert_eq!(h(header::REFERRER_POLICY), "no-referrer");
+    assert_eq!(h(header::CACHE_CONTROL), "no-store");
+    let cookie = h(header::SET_COOKIE);
+    for attr in [
+        "__Host-sg_session=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Secure",
+        "Path=/",
+    ] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+    assert!(!r.body.contains("<script>"), "no inline script");
+    assert!(r.body.contains("/assets/govuk-frontend.min.css"));
+    let css = b.get("/assets/govuk-frontend.min.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.headers.get(header::CONTENT_TYPE).unwrap(), "text/css");
+    assert!(css.body.contains(".govuk-"));
+    let font = b.get("/assets/fonts/bold-b542beb274-v2.woff2").await;
+    assert_eq!(font.status, StatusCode::OK);
+    assert_eq!(
+        b.get("/assets/nope.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(b.get("/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_demo_social_worker_signs_in_and_opens_an_allocated_child() {
+    let w = world().await;
+    let mut b = Browser::new(&w);
+    b.get("/sign-in").await;
+    let before = b.cookie.clone();
+    let r = b
+        .post(
+            "/sign-in",
+            &[
+                ("email", "social.worker@demo.safeguard.test"),
+                ("password", DEMO_PW),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/home");
+    assert_ne!(b.cookie, before, "the session id is rotated at sign-in");
+    let home = b.get("/home").await;
+    assert!(home.body.contains("Your work"));
+    let link = "<a class=\"govuk-link\" href=\"";
+    let i = home.body.find(&format!("{link}/children/")).unwrap() + link.len();
+    let path = &home.body[i..i + "/children/".len() + 36];
+    let page = b.get(path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for h2 in ["Summary", "People", "Agencies involved", "Chronology"] {
+        assert!(page.body.contains(&format!(">{h2}</h2>")), "missing {h2}");
+    }
+    assert!(page.body.contains("allocated worker"));
+    let id = path.trim_start_matches("/children/");
+    assert!(audit_actions(&w).await.contains(&(
+        "child.view".into(),
+        "permit".into(),
+        format!("child:{id}")
+    )));
+}
+
+#[tokio::test]
+async fn a_child_without_a_relationship_is_refused_and_the_attempt_is_audited() {
+    let w = world().await;
+    let mut b = Browser::new(&w);
+    b.sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    let other = a_child_not_allocated_to(&w, "social.worker@demo.safeguard.test").await;
+    let r = b.get(&format!("/children/{other}")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("no legitimate relationship"));
+    assert!(audit_actions(&w).await.contains(&(
+        "child.view".into(),
+        "deny".into(),
+        format!("child:{other}")
+    )));
+    // The administrator runs the system but reads no case data.
+    let mut admin = Browser::new(&w);
+    admin.sign_in("admin@demo.safeguard.test", DEMO_PW).await;
+    assert_eq!(admin.get("/admin").await.status, StatusCode::OK);
+    let r = admin.get(&format!("/children/{other}")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("administrators cannot read case data"));
+    assert_eq!(b.get("/admin").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_or_with_unknown_fields_are_refused() {
+    let w = world().await;
+    let mut b = Browser::new(&w);
+    b.get("/sign-in").await;
+    let r = b
+        .post_raw(
+            "/sign-in",
+            "email=social.worker%40demo.safeguard.test&password=demo-password-not-secret".into(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = b
+        .post_raw(
+            "/sign-in",
+            format!("csrf_token={}&email=a%40b.org&password=x", "0".repeat(64)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    b.get("/sign-in").await;
+    let r = b
+        .post(
+            "/sign-in",
+            &[("email", "a@b.org"), ("password", "x"), ("is_admin", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("field this page does not accept"));
+    let big = "x".repeat(200 * 1024);
+    let r = b
+        .post("/sign-in", &[("email", &big), ("password", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A cross-site POST is refused even with a valid token.
+    b.get("/sign-in").await;
+    let req = Request::post("/sign-in")
+        .header(header::COOKIE, {
+            let (n, v) = b.cookie.clone().unwrap();
+            format!("{n}={v}")
+        })
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(format!(
+            "csrf_token={}&email=a%40b.org&password=x",
+            b.csrf
+        )))
+        .unwrap();
+    assert_eq!(b.send(req).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_never_say_which_part_was_wrong_and_five_lock_the_account() {
+    let w = world().await;
+    let mut b = Browser::new(&w);
+    let unknown = b.sign_in("nobody@demo.safeguard.test", DEMO_PW).await;
+    let wrong = b
+        .sign_in("social.worker@demo.safeguard.test", "wrong password!")
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let message = "The email address or password is not right, or the account is locked.";
+    assert!(unknown.body.contains(message) && wrong.body.contains(message));
+    assert!(unknown.body.contains("govuk-error-summary"));
+    for _ in 0..4 {
+        b.sign_in("social.worker@demo.safeguard.test", "wrong password!")
+            .await;
+    }
+    // Five failures: now even the right password is refused, with the same words.
+    let locked = b
+        .sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
+    assert!(locked.body.contains(message));
+    // After 15 minutes the lock lifts.
+    w.clock.advance(jiff::SignedDuration::from_mins(16));
+    let ok = b
+        .sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let audit = audit_actions(&w).await;
+    assert!(
+        audit
+            .iter()
+            .filter(|a| a.0 == "account.sign_in" && a.1 == "deny")
+            .count()
+            >= 7
+    );
+}
+
+#[tokio::test]
+async fn a_new_account_enrols_an_authenticator_then_needs_its_code() {
+    let w = world().await;
+    let la = w.app.find_agency("999").await.unwrap();
+    w.app
+        .cli_create_user(NewAccount {
+            email: "new.worker@northmoor.example".into(),
+            name: "New Worker".into(),
+            agency: la.id,
+            team: None,
+            roles: vec![Role::SocialWorker],
+            password: "a long enough password".into(),
+        })
+        .await
+        .unwrap();
+    let mut b = Browser::new(&w);
+    let r = b
+        .sign_in("new.worker@northmoor.example", "a long enough password")
+        .await;
+    assert_eq!(r.location(), "/sign-in/set-up-authenticator");
+    // Half-signed-in sessions cannot reach pages.
+    assert_eq!(b.get("/home").await.location(), "/sign-in");
+    let page = b.get("/sign-in/set-up-authenticator").await;
+    assert!(page.body.contains("<svg"), "a QR code is shown");
+    let marker = "Key: <code class=\"app-code\">";
+    let i = page.body.find(marker).unwrap() + marker.len();
+    let secret = page.body[i..i + page.body[i..].find('<').unwrap()].to_owned();
+    let totp = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(&secret).unwrap())
+        .build()
+        .unwrap();
+    let now = u64::try_from(w.clock.now().as_second()).unwrap();
+    let wrong = b
+        .post("/sign-in/set-up-authenticator", &[("code", "000000")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("The code is not right"));
+    let code = totp.generate(now).to_string();
+    let r = b
+        .post("/sign-in/set-up-authenticator", &[("code", &code)])
+        .await;
+    assert_eq!(r.location(), "/home", "{}", r.body);
+    assert_eq!(b.get("/home").await.status, StatusCode::OK);
+    // Next time: password, then the code.
+    b.post("/sign-out", &[]).await;
+    assert_eq!(b.get("/home").await.location(), "/sign-in");
+    let r = b
+        .sign_in("new.worker@northmoor.example", "a long enough password")
+        .await;
+    assert_eq!(r.location(), "/sign-in/code");
+    b.get("/sign-in/code").await;
+    w.clock.advance(jiff::SignedDuration::from_secs(60));
+    let now = u64::try_from(w.clock.now().as_second()).unwrap();
+    let r = b
+        .post(
+            "/sign-in/code",
+            &[("code", &totp.generate(now).to_string())],
+        )
+        .await;
+    assert_eq!(r.location(), "/home");
+}
+
+#[tokio::test]
+async fn adding_a_child_names_every_bad_field_and_saves_nothing() {
+    let w = world().await;
+    let mut b = Browser::new(&w);
+    b.sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    let count = || async {
+        let mut tx = w.store.begin().await.unwrap();
+        tx.count_children().await.unwrap()
+    };
+    let before = count().await;
+    b.get("/children/new").await;
+    let r = b
+        .post(
+            "/children/new",
+            &[
+                ("given_name", "Amy"),
+                ("family_name", ""),
+                ("dob-day", "31"),
+                ("dob-month", "2"),
+                ("dob-year", "2020"),
+                ("sex", "F"),
+                ("nhs_number", "943 476 5918"),
+                ("postcode", "NOPE"),
+                ("address_line_1", "1 Street"),
+                ("town", "Northmoor"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("<title>Error: Add a child"));
+    for anchor in ["#family_name", "#dob-day", "#nhs_number", "#postcode"] {
+        assert!(
+            r.body.contains(&format!("href=\"{anchor}\"")),
+            "no error for {anchor}"
+        );
+    }
+    assert_eq!(count().await, before);
+    // A good child saves and opens; a second with the same NHS number is a conflict that links
+    // to the first.
+    let good = [
+        ("given_name", "Amy"),
+        ("family_name", "Testwood"),
+        ("dob-day", "1"),
+        ("dob-month", "2"),
+        ("dob-year", "2020"),
+        ("sex", "F"),
+        ("nhs_number", "943 476 5919"),
+    ];
+    b.get("/children/new").await;
+    let r = b.post("/children/new", &good).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let first = r.location().to_owned();
+    assert_eq!(b.get(&first).await.status, StatusCode::OK);
+    b.get("/children/new").await;
+    let r = b.post("/children/new", &good).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body
+            .contains("A child with this NHS number is already recorded")
+    );
+    assert!(r.body.contains(&format!("href=\"{first}\"")));
+    assert_eq!(count().await, before + 1);
+}
+
+#[tokio::test]
+async fn search_checks_its_terms_and_shows_only_visible_children() {
+    let w = world().await;
+    let mut b = Browser::new(&w);
+    b.sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    let r = b.get("/children/search?nhs_number=123").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("href=\"#nhs_number\""));
+    let r = b.get("/children/search?bogus=1").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = b.get("/children/search?name=zzzzzz").await;
+    assert!(r.body.contains("No children found"));
+    // The DSL sees only pupils of their own setting.
+    let mut dsl = Browser::new(&w);
+    dsl.sign_in("dsl@demo.safeguard.test", DEMO_PW).await;
+    let r = dsl.get("/children/search?postcode=").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = dsl.get("/children/search?name=a").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "one letter is too short");
+    let oak = w.app.find_agency("999001").await.unwrap();
+    let pupil = {
+        let mut tx = w.store.begin().await.unwrap();
+        tx.search_children(&ChildQuery::default(), 500)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.child.school == Some(oak.id))
+            .unwrap()
+            .child
+    };
+    let r = dsl
+        .get(&format!("/children/search?name={}", pupil.name.family))
+        .await;
+    assert!(
+        r.body.contains(&pupil.name.full()),
+        "the DSL finds their own pupil"
+    );
+    let mut tx = w.store.begin().await.unwrap();
+    let link = "<a class=\"govuk-link\" href=\"/children/";
+    let mut seen = 0;
+    for (i, _) in r.body.match_indices(link) {
+        let start = i + link.len();
+        let id: safeguard_domain::ChildId = r.body[start..start + 36].parse().unwrap();
+        let child = tx.get_child(id).await.unwrap().unwrap().child;
+        assert_eq!(
+            child.school,
+            Some(oak.id),
+            "the DSL saw a child of another setting"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 1);
+    // The same search by the social worker finds children of other settings too.
+    drop(tx);
+    let r = b
+        .get(&format!("/children/search?name={}", pupil.name.family))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_pages_and_ids_are_not_found() {
+    let w = world().await;
+    let mut b = Browser::new(&w);
+    b.sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    assert_eq!(b.get("/nope").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get("/children/not-a-uuid").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = b
+        .get("/children/01900000-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.to_lowercase().contains("sqlite"));
+}
+
+#[tokio::test]
+async fn an_empty_database_guides_the_creation_of_the_first_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap(),
+    );
+    let clock = Arc::new(FixedClock::new("2026-11-23T10:00:00Z".parse().unwrap()));
+    let app = App::new(store.clone(), clock.clone(), AppConfig::default())
+        .await
+        .unwrap();
+    let w = World {
+        router: router(
+            app.clone(),
+            &ServeOptions {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                insecure_dev_cookies: true,
+                demo_logins: vec![],
+            },
+        ),
+        app,
+        store,
+        clock,
+        _dir: dir,
+    };
+    let mut b = Browser::new(&w);
+    assert_eq!(b.get("/").await.location(), "/setup");
+    assert_eq!(b.get("/sign-in").await.location(), "/setup");
+    let page = b.get("/setup").await;
+    assert!(page.body.contains("Create administrator"));
+    let r = b
+        .post(
+            "/setup",
+            &[
+                ("la_name", "Northmoor Borough Council"),
+                ("la_code", "999"),
+                ("name", "First Admin"),
+                ("email", "admin@northmoor.example"),
+                ("password", "short"),
+                ("password_confirm", "different"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("href=\"#password_confirm\""));
+    assert!(w.app.needs_first_admin().await.unwrap());
+    let r = b
+        .post(
+            "/setup",
+            &[
+                ("la_name", "Northmoor Borough Council"),
+                ("la_code", "999"),
+                ("name", "First Admin"),
+                ("email", "admin@northmoor.example"),
+                ("password", "a long enough password"),
+                ("password_confirm", "a long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!w.app.needs_first_admin().await.unwrap());
+    // Once there is an administrator, set-up is closed.
+    assert_eq!(b.get("/setup").await.location(), "/sign-in");
+    let r = b
+        .sign_in("admin@northmoor.example", "a long enough password")
+        .await;
+    assert_eq!(r.location(), "/sign-in/set-up-authenticator");
+}
