@@ -101,6 +101,9 @@ const LANGUAGES: &[&str] = &[
     "English", "English", "English", "English", "Urdu", "Polish", "Somali", "Punjabi",
 ];
 
+/// A demo practitioner: name, email local part, agency, team, roles.
+type Staff<'a> = (&'a str, &'a str, &'a Agency, Option<&'a Team>, Vec<Role>);
+
 fn pick<'a>(rng: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {
     from[rng.usize(..from.len())]
 }
@@ -250,7 +253,7 @@ impl App {
 
         // One hash for every demo account: the password is documented and the same for all.
         let hash = hash_password(DEMO_PASSWORD).await?;
-        let people: Vec<(&str, &str, &Agency, Option<&Team>, Vec<Role>)> = vec![
+        let people: Vec<Staff<'_>> = vec![
             (
                 "Rita Referrer (teacher)",
                 "teacher",
@@ -413,14 +416,14 @@ impl App {
             let language = pick(&mut rng, LANGUAGES);
             let kids = 1 + rng.usize(..4);
             let allocate = social_worker.is_some() && family_no % 4 == 1;
-            let owned = family_no % 3 != 0;
+            let owned = !family_no.is_multiple_of(3);
             for k in 0..kids {
                 if children >= 200 {
                     break;
                 }
                 children += 1;
                 let girl = rng.bool();
-                let unborn = k == 0 && family_no % 23 == 0;
+                let unborn = k == 0 && family_no.is_multiple_of(23);
                 let birth = if unborn {
                     Birth::Expected(BASE.saturating_add(jiff::Span::new().days(rng.i64(20..150))))
                 } else {

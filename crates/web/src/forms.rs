@@ -170,7 +170,7 @@ pub(crate) fn parse_date_parts(
     if parts[2].len() != 4 {
         return Err(FieldError::new(
             format!("{field}-year"),
-            format!("Year must include 4 numbers, like 2015"),
+            "Year must include 4 numbers, like 2015",
         ));
     }
     let y: i16 = parts[2].parse().map_err(|_| real())?;
