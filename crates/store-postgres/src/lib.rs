@@ -596,12 +596,15 @@ impl Tx for PostgresTx {
     }
 
     #[tracing::instrument(skip_all)]
+    // Accounts are read in order to change them (failed attempts, lock-out, second factor), so
+    // the row is locked for the transaction: two concurrent failed sign-ins cannot both count
+    // from the same value, as SQLite's one-writer-at-a-time transactions also guarantee.
     async fn get_account(&mut self, id: PractitionerId) -> StoreResult<Option<Account>> {
         sqlx::query(
             "SELECT id, email, name, agency_id, team_id, roles, active, password_hash, \
              totp_secret, demo_no_mfa, failed_attempts, \
              to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
-             AS locked_until_text FROM practitioners WHERE id = $1",
+             AS locked_until_text FROM practitioners WHERE id = $1 FOR UPDATE",
         )
         .bind(id.as_uuid())
         .fetch_optional(&mut *self.tx)
@@ -618,7 +621,7 @@ impl Tx for PostgresTx {
             "SELECT id, email, name, agency_id, team_id, roles, active, password_hash, \
              totp_secret, demo_no_mfa, failed_attempts, \
              to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
-             AS locked_until_text FROM practitioners WHERE email = $1",
+             AS locked_until_text FROM practitioners WHERE email = $1 FOR UPDATE",
         )
         .bind(email)
         .fetch_optional(&mut *self.tx)
