@@ -638,24 +638,25 @@ impl App {
         Ok(id)
     }
 
-    /// Finds an account by email for the CLI, with a clear error when there is none.
-    async fn account_by_email(&self, tx: &mut Box<dyn Tx>, email: &str) -> AppResult<Account> {
-        tx.get_account_by_email(&email.trim().to_lowercase())
-            .await?
-            .ok_or(AppError::NotFound("account with that email address"))
-    }
-
-    /// `safeguard user disable`: disables an account and ends its sessions. Audited.
-    pub async fn cli_disable_user(&self, email: &str) -> AppResult<PractitionerId> {
+    /// Changes an account named by email from the console, ends its sessions, audits as `cli`.
+    async fn cli_change_account(
+        &self,
+        email: &str,
+        action: &str,
+        change: impl FnOnce(&mut Account),
+    ) -> AppResult<PractitionerId> {
         let mut tx = self.begin().await?;
-        let mut account = self.account_by_email(&mut tx, email).await?;
-        account.practitioner.active = false;
+        let mut account = tx
+            .get_account_by_email(&email.trim().to_lowercase())
+            .await?
+            .ok_or(AppError::NotFound("account with that email address"))?;
+        change(&mut account);
         tx.update_account(&account).await?;
         let id = account.practitioner.id;
         tx.delete_sessions_of(id).await?;
         tx.append_audit(&self.event(
             "cli",
-            "account.disable",
+            action,
             &format!("account:{id}"),
             None,
             serde_json::json!({}),
@@ -663,29 +664,25 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// `safeguard user disable`: disables an account and ends its sessions. Audited.
+    pub async fn cli_disable_user(&self, email: &str) -> AppResult<PractitionerId> {
+        self.cli_change_account(email, "account.disable", |a| {
+            a.practitioner.active = false;
+        })
+        .await
     }
 
     /// `safeguard user reset-mfa`: removes the second factor so the user enrols again at next
     /// sign-in, and ends their sessions. Audited.
     pub async fn cli_reset_mfa(&self, email: &str) -> AppResult<PractitionerId> {
-        let mut tx = self.begin().await?;
-        let mut account = self.account_by_email(&mut tx, email).await?;
-        account.totp_secret = None;
-        account.failed_attempts = 0;
-        account.locked_until = None;
-        tx.update_account(&account).await?;
-        let id = account.practitioner.id;
-        tx.delete_sessions_of(id).await?;
-        tx.append_audit(&self.event(
-            "cli",
-            "account.reset_mfa",
-            &format!("account:{id}"),
-            None,
-            serde_json::json!({}),
-        ))
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        self.cli_change_account(email, "account.reset_mfa", |a| {
+            a.totp_secret = None;
+            a.failed_attempts = 0;
+            a.locked_until = None;
+        })
+        .await
     }
 
     /// Removes expired sessions; returns how many.

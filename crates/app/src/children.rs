@@ -151,7 +151,12 @@ fn subject(id: ChildId) -> String {
 }
 
 impl App {
-    fn permitted(&self, user: &CurrentUser, action: Action, resource: Resource<'_>) -> bool {
+    pub(crate) fn permitted(
+        &self,
+        user: &CurrentUser,
+        action: Action,
+        resource: Resource<'_>,
+    ) -> bool {
         safeguard_policy::decide(
             &user.actor(),
             action,
@@ -470,35 +475,16 @@ impl App {
             },
         )
         .await?;
-        if let Some(s) = &school {
-            tx.add_involvement(
-                id,
-                &InvolvementRow {
-                    agency: s.id,
-                    involvement: Involvement::Pupil,
-                    since: today,
-                },
-            )
-            .await?;
-        }
-        tx.add_chronology(&ChronologyEntry {
-            id: EventId::new(),
-            child: id,
-            date: today,
-            summary: "Child's record created".into(),
-            agency: Some(user.agency.id),
-            recorded_by: Some(user.practitioner.id),
-        })
-        .await?;
-        tx.append_audit(&self.event(
-            &user.audit_name(),
-            "child.create",
-            &subject(id),
-            Some(decision),
+        self.record_child_change(
+            tx,
+            user,
+            id,
+            school.as_ref(),
+            ("Child's record created", "child.create"),
+            decision,
             serde_json::json!({}),
-        ))
+        )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -579,7 +565,33 @@ impl App {
             }
             other => other?,
         }
-        if let Some(s) = &school {
+        self.record_child_change(
+            tx,
+            user,
+            id,
+            school.as_ref(),
+            ("Child's details updated", "child.edit"),
+            decision,
+            serde_json::json!({"changed": changed}),
+        )
+        .await
+    }
+
+    /// The common end of adding and editing a child: the setting's involvement, a chronology
+    /// line, the audit event, commit.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_child_change(
+        &self,
+        mut tx: Box<dyn Tx>,
+        user: &CurrentUser,
+        id: ChildId,
+        school: Option<&Agency>,
+        (summary, action): (&str, &str),
+        decision: safeguard_policy::Decision,
+        payload: serde_json::Value,
+    ) -> AppResult<()> {
+        let today = self.today();
+        if let Some(s) = school {
             tx.add_involvement(
                 id,
                 &InvolvementRow {
@@ -594,17 +606,17 @@ impl App {
             id: EventId::new(),
             child: id,
             date: today,
-            summary: "Child's details updated".into(),
+            summary: summary.into(),
             agency: Some(user.agency.id),
             recorded_by: Some(user.practitioner.id),
         })
         .await?;
         tx.append_audit(&self.event(
             &user.audit_name(),
-            "child.edit",
+            action,
             &subject(id),
             Some(decision),
-            serde_json::json!({"changed": changed}),
+            payload,
         ))
         .await?;
         tx.commit().await?;

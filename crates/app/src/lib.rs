@@ -9,6 +9,8 @@ pub mod admin;
 pub mod auth;
 pub mod children;
 pub mod demo;
+pub mod matching;
+pub mod referrals;
 
 use std::sync::{Arc, RwLock};
 

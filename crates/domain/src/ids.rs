@@ -126,6 +126,15 @@ pub mod kinds {
     /// Marker for [`super::EventId`].
     #[derive(Debug)]
     pub enum Event {}
+    /// Marker for [`super::ConcernId`].
+    #[derive(Debug)]
+    pub enum Concern {}
+    /// Marker for [`super::ReferralId`].
+    #[derive(Debug)]
+    pub enum Referral {}
+    /// Marker for [`super::NotificationId`].
+    #[derive(Debug)]
+    pub enum Notification {}
 }
 
 /// A child (including an unborn child).
@@ -142,6 +151,12 @@ pub type PractitionerId = Id<kinds::Practitioner>;
 pub type AreaId = Id<kinds::Area>;
 /// An entry on a child's chronology.
 pub type EventId = Id<kinds::Event>;
+/// A concern recorded in a setting's own safeguarding log.
+pub type ConcernId = Id<kinds::Concern>;
+/// A referral (or contact) to the local authority's children's social care.
+pub type ReferralId = Id<kinds::Referral>;
+/// A notification to a practitioner.
+pub type NotificationId = Id<kinds::Notification>;
 
 #[cfg(test)]
 mod tests {

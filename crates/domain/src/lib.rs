@@ -8,17 +8,31 @@
 
 pub mod calendar;
 pub mod clock;
+pub mod clocks;
+mod coded;
+pub mod codes;
 pub mod ids;
+pub mod journey;
 pub mod model;
 pub mod nhs;
 pub mod postcode;
+pub mod referral;
 pub mod timescales;
 pub mod upn;
+pub mod validate;
 
 pub use calendar::Calendar;
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use ids::{AgencyId, AreaId, ChildId, EventId, PersonId, PractitionerId, TeamId};
+pub use clocks::ClockStatus;
+pub use codes::*;
+pub use ids::{
+    AgencyId, AreaId, ChildId, ConcernId, EventId, NotificationId, PersonId, PractitionerId,
+    ReferralId, TeamId,
+};
+pub use journey::{CaseEvent, CaseState, TransitionError};
 pub use model::*;
 pub use nhs::NhsNumber;
 pub use postcode::Postcode;
+pub use referral::*;
 pub use upn::Upn;
+pub use validate::{FieldError, Period};

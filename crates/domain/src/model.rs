@@ -8,61 +8,12 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+pub use crate::coded::UnknownCode;
+use crate::coded::coded_enum;
 use crate::ids::{AgencyId, AreaId, ChildId, EventId, PersonId, PractitionerId, TeamId};
 use crate::nhs::NhsNumber;
 use crate::postcode::Postcode;
 use crate::upn::Upn;
-
-/// A code that no variant of a closed enum carries.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{value}' is not a known {what}")]
-pub struct UnknownCode {
-    /// What kind of code was expected, e.g. "role".
-    pub what: &'static str,
-    /// The value that was given.
-    pub value: String,
-}
-
-/// Declares `code`, `label`, `ALL` and `parse` for a closed enum. Written out by hand per enum
-/// would be six near-identical blocks; this keeps one definition and stays a plain `match`.
-macro_rules! coded_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident => $code:literal, $label:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "&'static str")]
-        pub enum $name { $($(#[$vmeta])* $variant,)+ }
-
-        impl $name {
-            /// Every variant, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-            /// The stable code used in storage, forms and exports.
-            pub const fn code(self) -> &'static str { match self { $($name::$variant => $code,)+ } }
-            /// The label shown to people.
-            pub const fn label(self) -> &'static str { match self { $($name::$variant => $label,)+ } }
-            /// Reads a stable code back.
-            pub fn parse(code: &str) -> Result<Self, UnknownCode> {
-                match code.trim() {
-                    $($code => Ok($name::$variant),)+
-                    other => Err(UnknownCode { what: $what, value: other.to_owned() }),
-                }
-            }
-        }
-        impl TryFrom<String> for $name {
-            type Error = UnknownCode;
-            fn try_from(s: String) -> Result<Self, UnknownCode> { Self::parse(&s) }
-        }
-        impl From<$name> for &'static str {
-            fn from(v: $name) -> &'static str { v.code() }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.label()) }
-        }
-        impl std::str::FromStr for $name {
-            type Err = UnknownCode;
-            fn from_str(s: &str) -> Result<Self, UnknownCode> { Self::parse(s) }
-        }
-    };
-}
 
 coded_enum! {
     /// What a practitioner does in the partnership. A practitioner may hold several roles.

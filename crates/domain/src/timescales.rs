@@ -8,14 +8,32 @@
 //! labelled so here too. WT 2026 has since replaced WT23 (spec §0.1): re-check every row against
 //! it before release.
 //!
-//! Rules the spec gives no national figure for are not here: T2 (feedback to the referrer), T4
-//! (strategy discussion, "rapid") and T10 (first review for an unborn child, local practice).
+//! Each rule says how binding it is ([`Force`], spec §9.3): statute or regulations, statutory
+//! guidance ("comply unless exceptional circumstances; record reasons for departure"), or a local
+//! default. The spec gives no national figure for T2 (feedback to the referrer), T4 (strategy
+//! discussion, "rapid") or T10 (first review for an unborn child); they are in the table as
+//! local defaults taken from the spec's local examples, so every step still carries a due date,
+//! and a partnership's own figures replace them by configuration.
 
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
+use crate::coded::coded_enum;
+
+coded_enum! {
+    /// How binding a timescale is (spec §9.3, "Legal force of timescales").
+    Force, "legal force" {
+        /// An Act or regulations: the limit is the law.
+        Law => "law", "Statute or regulations";
+        /// Statutory guidance (Working Together): follow it unless there are exceptional
+        /// circumstances, and record the reasons for any departure.
+        StatutoryGuidance => "statutory_guidance", "Statutory guidance";
+        /// No national limit: a local default a partnership may change.
+        LocalDefault => "local_default", "Local default (no national limit)";
+    }
+}
 
 /// The unit a timescale is counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -36,8 +54,14 @@ pub enum Unit {
 pub enum RuleId {
     /// T1: decide what to do about a referral (and acknowledge it) within 1 working day.
     T1ReferralDecision,
+    /// T2: tell the referrer the decision and its reasons. No national limit; safeguard's local
+    /// default is the day of the decision (the closed loop of issue 3).
+    T2ReferrerFeedback,
     /// T3: complete the child and family assessment within 45 working days of the referral.
     T3Assessment,
+    /// T4: hold a strategy discussion once there is reasonable cause to suspect significant
+    /// harm. No national limit ("rapid"); local default the next working day.
+    T4StrategyDiscussion,
     /// T5: hold the initial child protection conference within 15 working days of the strategy
     /// discussion that started section 47 enquiries.
     T5Icpc,
@@ -50,6 +74,10 @@ pub enum RuleId {
     /// T9: hold a transfer-in conference within 15 working days of hearing that a child with a
     /// child protection plan has moved here permanently.
     T9TransferIn,
+    /// T10: first review conference for an unborn child. No national rule; local default 3
+    /// months from the pre-birth initial conference (see [`crate::clocks::unborn_first_review_due`]
+    /// for the "or soon after birth" variants).
+    T10UnbornFirstReview,
     /// T11: police protection lasts at most 72 hours.
     T11PoliceProtection,
     /// T12: an emergency protection order lasts at most 8 days.
@@ -64,14 +92,17 @@ pub enum RuleId {
 
 impl RuleId {
     /// Every rule id, in table order.
-    pub const ALL: [RuleId; 12] = [
+    pub const ALL: [RuleId; 15] = [
         RuleId::T1ReferralDecision,
+        RuleId::T2ReferrerFeedback,
         RuleId::T3Assessment,
+        RuleId::T4StrategyDiscussion,
         RuleId::T5Icpc,
         RuleId::T6FirstCoreGroup,
         RuleId::T7FirstReview,
         RuleId::T8LaterReview,
         RuleId::T9TransferIn,
+        RuleId::T10UnbornFirstReview,
         RuleId::T11PoliceProtection,
         RuleId::T12Epo,
         RuleId::T13LacFirstReview,
@@ -96,6 +127,8 @@ pub struct Rule {
     pub amount: u32,
     /// The unit of `amount`.
     pub unit: Unit,
+    /// How binding the rule is.
+    pub force: Force,
     /// Where the rule comes from: guidance or statute, as the spec cites it.
     pub source: &'static str,
 }
@@ -107,9 +140,23 @@ const T1: Rule = Rule {
     start_event: "Referral received by children's social care",
     amount: 1,
     unit: Unit::WorkingDays,
+    force: Force::StatutoryGuidance,
     source: "Working Together to Safeguard Children, statutory guidance (as reproduced in \
              Keeping Children Safe in Education and local procedures; secondary sources only), \
              spec §1.2 T1",
+};
+
+const T2: Rule = Rule {
+    id: RuleId::T2ReferrerFeedback,
+    code: "T2",
+    name: "Tell the referrer the decision and the reasons for it",
+    start_event: "Decision on the referral",
+    amount: 0,
+    unit: Unit::WorkingDays,
+    force: Force::LocalDefault,
+    source: "Working Together to Safeguard Children: feedback on the decision, no fixed limit \
+             (the referrer follows up if it does not come); local default: the same day, with \
+             the decision — spec §1.2 T2",
 };
 
 const T3: Rule = Rule {
@@ -119,8 +166,23 @@ const T3: Rule = Rule {
     start_event: "Referral received (the point of referral)",
     amount: 45,
     unit: Unit::WorkingDays,
+    force: Force::StatutoryGuidance,
     source: "Working Together to Safeguard Children, statutory guidance, spec §1.2 T3 \
              (verified)",
+};
+
+const T4: Rule = Rule {
+    id: RuleId::T4StrategyDiscussion,
+    code: "T4",
+    name: "Hold a strategy discussion",
+    start_event: "Reasonable cause to suspect significant harm identified (at referral, during \
+                  assessment or on an open case)",
+    amount: 1,
+    unit: Unit::WorkingDays,
+    force: Force::LocalDefault,
+    source: "Working Together to Safeguard Children 2023 chapter 3: \"rapid\", no national \
+             limit; local default: the same or next working day, as many partnerships use — \
+             spec §1.2 T4",
 };
 
 const T5: Rule = Rule {
@@ -131,6 +193,7 @@ const T5: Rule = Rule {
                   one, if there were several)",
     amount: 15,
     unit: Unit::WorkingDays,
+    force: Force::StatutoryGuidance,
     source: "Working Together to Safeguard Children, statutory guidance, spec §1.2 T5 \
              (verified)",
 };
@@ -142,6 +205,7 @@ const T6: Rule = Rule {
     start_event: "Initial child protection conference",
     amount: 10,
     unit: Unit::WorkingDays,
+    force: Force::StatutoryGuidance,
     source: "Working Together to Safeguard Children 2018, flow chart 5 (via local procedures; \
              secondary source), spec §1.2 T6",
 };
@@ -153,6 +217,7 @@ const T7: Rule = Rule {
     start_event: "Initial child protection conference",
     amount: 3,
     unit: Unit::Months,
+    force: Force::StatutoryGuidance,
     source: "Working Together to Safeguard Children, statutory guidance, spec §1.2 T7 \
              (verified)",
 };
@@ -164,6 +229,7 @@ const T8: Rule = Rule {
     start_event: "Previous review child protection conference",
     amount: 6,
     unit: Unit::Months,
+    force: Force::StatutoryGuidance,
     source: "Working Together to Safeguard Children, statutory guidance, spec §1.2 T8 \
              (verified)",
 };
@@ -176,8 +242,21 @@ const T9: Rule = Rule {
     start_event: "Notification that the child has moved into this local authority",
     amount: 15,
     unit: Unit::WorkingDays,
+    force: Force::StatutoryGuidance,
     source: "Working Together to Safeguard Children 2018, \"Discontinuing the child protection \
              plan\" — unverified, see spec §1.2 T9",
+};
+
+const T10: Rule = Rule {
+    id: RuleId::T10UnbornFirstReview,
+    code: "T10",
+    name: "Hold the first review child protection conference for an unborn child",
+    start_event: "Pre-birth initial child protection conference",
+    amount: 3,
+    unit: Unit::Months,
+    force: Force::LocalDefault,
+    source: "No national rule; local practice: within 3 months, or within 10 (Tees) or 20 \
+             (Liverpool) working days of the birth if sooner — spec §1.2 T10 and §9.5",
 };
 
 const T11: Rule = Rule {
@@ -187,6 +266,7 @@ const T11: Rule = Rule {
     start_event: "Child removed into police protection",
     amount: 72,
     unit: Unit::Hours,
+    force: Force::Law,
     source: "Children Act 1989 s46(6) — unverified, see spec §1.2 T11",
 };
 
@@ -197,6 +277,7 @@ const T12: Rule = Rule {
     start_event: "Emergency protection order made",
     amount: 8,
     unit: Unit::CalendarDays,
+    force: Force::Law,
     source: "Children Act 1989 s45 — unverified, see spec §1.2 T12",
 };
 
@@ -207,6 +288,7 @@ const T13A: Rule = Rule {
     start_event: "Child became looked after",
     amount: 20,
     unit: Unit::WorkingDays,
+    force: Force::Law,
     source: "Care Planning, Placement and Case Review (England) Regulations 2010 reg 33 — \
              unverified, see spec §1.2 T13",
 };
@@ -218,6 +300,7 @@ const T13B: Rule = Rule {
     start_event: "First looked-after child review",
     amount: 3,
     unit: Unit::Months,
+    force: Force::Law,
     source: "Care Planning, Placement and Case Review (England) Regulations 2010 reg 33 — \
              unverified, see spec §1.2 T13",
 };
@@ -229,23 +312,29 @@ const T13C: Rule = Rule {
     start_event: "Previous looked-after child review",
     amount: 6,
     unit: Unit::Months,
+    force: Force::Law,
     source: "Care Planning, Placement and Case Review (England) Regulations 2010 reg 33 — \
              unverified, see spec §1.2 T13",
 };
 
 /// Every statutory timescale, in the order of the spec's table.
-pub const RULES: &[Rule] = &[T1, T3, T5, T6, T7, T8, T9, T11, T12, T13A, T13B, T13C];
+pub const RULES: &[Rule] = &[
+    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13A, T13B, T13C,
+];
 
 /// The rule with this id.
 pub fn rule(id: RuleId) -> &'static Rule {
     match id {
         RuleId::T1ReferralDecision => &T1,
+        RuleId::T2ReferrerFeedback => &T2,
         RuleId::T3Assessment => &T3,
+        RuleId::T4StrategyDiscussion => &T4,
         RuleId::T5Icpc => &T5,
         RuleId::T6FirstCoreGroup => &T6,
         RuleId::T7FirstReview => &T7,
         RuleId::T8LaterReview => &T8,
         RuleId::T9TransferIn => &T9,
+        RuleId::T10UnbornFirstReview => &T10,
         RuleId::T11PoliceProtection => &T11,
         RuleId::T12Epo => &T12,
         RuleId::T13LacFirstReview => &T13A,
@@ -298,6 +387,13 @@ mod tests {
     #[case::t3_over_christmas(RuleId::T3Assessment, date(2025, 12, 1), date(2026, 2, 5))]
     #[case::t1_friday(RuleId::T1ReferralDecision, date(2025, 6, 6), date(2025, 6, 9))]
     #[case::t1_saturday(RuleId::T1ReferralDecision, date(2025, 6, 7), date(2025, 6, 9))]
+    #[case::t2_same_day(RuleId::T2ReferrerFeedback, date(2025, 6, 6), date(2025, 6, 6))]
+    #[case::t4_next_working_day(
+        RuleId::T4StrategyDiscussion,
+        date(2025, 12, 24),
+        date(2025, 12, 29)
+    )]
+    #[case::t10(RuleId::T10UnbornFirstReview, date(2025, 11, 30), date(2026, 2, 28))]
     // 2023-04-28 (Fri) + 15 WD, skipping 1 May and the Coronation (8 May).
     #[case::t5_may_2023(RuleId::T5Icpc, date(2023, 4, 28), date(2023, 5, 23))]
     #[case::t6(RuleId::T6FirstCoreGroup, date(2025, 6, 9), date(2025, 6, 23))]
@@ -346,6 +442,43 @@ mod tests {
     }
 
     #[test]
+    fn the_table_runs_t1_to_t13_in_order() {
+        let numbers: Vec<u32> = RULES
+            .iter()
+            .map(|r| {
+                r.code
+                    .trim_start_matches('T')
+                    .trim_end_matches(char::is_alphabetic)
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        let mut distinct = numbers.clone();
+        distinct.dedup();
+        assert_eq!(distinct, (1..=13).collect::<Vec<u32>>());
+        assert!(numbers.is_sorted());
+    }
+
+    #[rstest]
+    #[case::statute(RuleId::T11PoliceProtection, Force::Law)]
+    #[case::regulations(RuleId::T13LacFirstReview, Force::Law)]
+    #[case::guidance(RuleId::T5Icpc, Force::StatutoryGuidance)]
+    #[case::feedback_is_local(RuleId::T2ReferrerFeedback, Force::LocalDefault)]
+    #[case::strategy_is_local(RuleId::T4StrategyDiscussion, Force::LocalDefault)]
+    #[case::unborn_is_local(RuleId::T10UnbornFirstReview, Force::LocalDefault)]
+    fn each_rule_says_how_binding_it_is(#[case] id: RuleId, #[case] force: Force) {
+        assert_eq!(rule(id).force, force);
+        if force == Force::LocalDefault {
+            assert!(
+                rule(id).source.contains("local"),
+                "{}: {}",
+                rule(id).code,
+                rule(id).source
+            );
+        }
+    }
+
+    #[test]
     fn codes_are_unique() {
         let codes: HashSet<&str> = RULES.iter().map(|r| r.code).collect();
         assert_eq!(codes.len(), RULES.len());
@@ -355,7 +488,11 @@ mod tests {
     fn every_rule_cites_the_spec_and_flags_unverified_sources() {
         for r in RULES {
             assert!(r.source.contains("spec §1.2"), "{}: {}", r.code, r.source);
-            assert!(r.amount > 0, "{}", r.code);
+            assert!(
+                r.amount > 0 || r.force == Force::LocalDefault,
+                "{}: only a local default may be zero",
+                r.code
+            );
             assert!(
                 !r.name.is_empty() && !r.start_event.is_empty(),
                 "{}",

@@ -62,6 +62,16 @@ pub enum Action {
     SearchChildren,
     /// Manage agencies, teams, practitioners and roles.
     Administer,
+    /// Record a concern in one's own setting's log.
+    RecordConcern,
+    /// Read a concern in a setting's log.
+    ViewConcern,
+    /// Refer a child to a local authority (from a concern, or directly).
+    MakeReferral,
+    /// Read a referral: its details, status and decision (never the case file).
+    ViewReferral,
+    /// Screen a local authority's referrals: the queue, matching, the decision, phone contacts.
+    ScreenReferrals,
 }
 
 /// What the policy needs to know about a child.
@@ -75,11 +85,37 @@ pub struct ChildFacts {
     pub school: Option<AgencyId>,
 }
 
+/// What the policy needs to know about a concern in a setting's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConcernFacts {
+    /// The setting whose log it is.
+    pub setting: AgencyId,
+    /// Who recorded it.
+    pub recorded_by: PractitionerId,
+}
+
+/// What the policy needs to know about a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralFacts {
+    /// The local authority referred to.
+    pub la: AgencyId,
+    /// Who referred, when they used Safeguard.
+    pub referrer: Option<PractitionerId>,
+    /// The referring agency.
+    pub referrer_agency: Option<AgencyId>,
+}
+
 /// The record the action is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource<'a> {
     /// A child's record.
     Child(&'a ChildFacts),
+    /// A concern in a setting's log.
+    Concern(&'a ConcernFacts),
+    /// A referral.
+    Referral(&'a ReferralFacts),
+    /// A local authority's front door (its queue of referrals).
+    FrontDoor(AgencyId),
     /// The system as a whole (administration, search, creating records).
     System,
 }
@@ -153,10 +189,80 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Cont
                 Decision::Deny("only local authority case workers record new children")
             }
         }
-        (Action::ViewChild | Action::EditChild, Resource::System) => {
-            Decision::Deny("no child named")
+        (Action::RecordConcern | Action::MakeReferral, Resource::System) => {
+            if let Some(d) = no_case_data(actor) {
+                d
+            } else if actor.roles.is_empty() {
+                Decision::Deny("an account with no role cannot record concerns")
+            } else {
+                // WT 2023 ch 3: anyone with a concern about a child's welfare should refer.
+                Decision::Permit("any practitioner may record a concern and refer")
+            }
         }
+        (Action::ViewConcern | Action::MakeReferral, Resource::Concern(c)) => {
+            if let Some(d) = no_case_data(actor) {
+                d
+            } else if c.recorded_by == actor.practitioner {
+                Decision::Permit("you recorded this concern")
+            } else if actor.has(Role::DesignatedSafeguardingLead) && actor.agency == c.setting {
+                Decision::Permit("designated safeguarding lead for the setting")
+            } else {
+                Decision::Deny(
+                    "concerns are seen by the person who recorded them and their setting's DSL",
+                )
+            }
+        }
+        (Action::ViewReferral, Resource::Referral(r)) => {
+            if let Some(d) = no_case_data(actor) {
+                d
+            } else if r.referrer == Some(actor.practitioner) {
+                Decision::Permit("you made this referral")
+            } else if is_front_door(actor, r.la) {
+                Decision::Permit("front door of the local authority referred to")
+            } else if actor.has(Role::DesignatedSafeguardingLead)
+                && r.referrer_agency == Some(actor.agency)
+            {
+                Decision::Permit("designated safeguarding lead for the referring setting")
+            } else {
+                Decision::Deny(
+                    "a referral is seen by its referrer, their DSL and the local authority's front door",
+                )
+            }
+        }
+        (
+            Action::ScreenReferrals,
+            Resource::Referral(&ReferralFacts { la, .. }) | Resource::FrontDoor(la),
+        ) => {
+            if is_front_door(actor, la) {
+                Decision::Permit("front door of the local authority")
+            } else {
+                Decision::Deny("screening is for the local authority's front door and its managers")
+            }
+        }
+        (
+            Action::ViewChild | Action::EditChild,
+            Resource::System
+            | Resource::Concern(_)
+            | Resource::Referral(_)
+            | Resource::FrontDoor(_),
+        ) => Decision::Deny("no child named"),
+        (
+            Action::RecordConcern
+            | Action::ViewConcern
+            | Action::MakeReferral
+            | Action::ViewReferral
+            | Action::ScreenReferrals,
+            _,
+        ) => Decision::Deny("this action does not apply to that record"),
     }
+}
+
+/// Front-door workers and team managers of the local authority `la` (WT 2023 ch 3: the LA
+/// decides on a referral within one working day).
+fn is_front_door(actor: &Actor, la: AgencyId) -> bool {
+    actor.agency_kind == AgencyKind::LocalAuthority
+        && actor.agency == la
+        && (actor.has(Role::FrontDoorWorker) || actor.has(Role::TeamManager))
 }
 
 /// Administrators and analysts read no case data unless they also hold a case role
@@ -405,6 +511,123 @@ mod tests {
         let a = actor(&w, Who::OwningTeamSocialWorker);
         let d = decide(&a, Action::ViewChild, Resource::System, &Context::default());
         assert_eq!(d, Decision::Deny("no child named"));
+    }
+
+    fn concern_and_referral(
+        w: &World,
+        recorded_by: PractitionerId,
+    ) -> (ConcernFacts, ReferralFacts) {
+        (
+            ConcernFacts {
+                setting: w.school,
+                recorded_by,
+            },
+            ReferralFacts {
+                la: w.la,
+                referrer: Some(recorded_by),
+                referrer_agency: Some(w.school),
+            },
+        )
+    }
+
+    #[rstest]
+    // The teacher who recorded it, as the "me" of the world.
+    #[case(Who::TeacherOfSetting, true, true, true, false)]
+    // Everyone else records with a different "me": the world's practitioner is the actor, so
+    // build the facts with someone else as recorder below.
+    fn the_recorder_sees_their_own_concern_and_referral(
+        #[case] who: Who,
+        #[case] concern: bool,
+        #[case] refer: bool,
+        #[case] referral: bool,
+        #[case] screen: bool,
+    ) {
+        let w = world();
+        let a = actor(&w, who);
+        let (c, r) = concern_and_referral(&w, w.me);
+        let ctx = Context::default();
+        assert_eq!(
+            decide(&a, Action::ViewConcern, Resource::Concern(&c), &ctx).is_permit(),
+            concern
+        );
+        assert_eq!(
+            decide(&a, Action::MakeReferral, Resource::Concern(&c), &ctx).is_permit(),
+            refer
+        );
+        assert_eq!(
+            decide(&a, Action::ViewReferral, Resource::Referral(&r), &ctx).is_permit(),
+            referral
+        );
+        assert_eq!(
+            decide(&a, Action::ScreenReferrals, Resource::Referral(&r), &ctx).is_permit(),
+            screen
+        );
+    }
+
+    #[rstest]
+    #[case(
+        Who::DslOfSetting,
+        true,
+        true,
+        false,
+        "designated safeguarding lead for the setting"
+    )]
+    #[case(Who::DslOfOtherSetting, false, false, false, "")]
+    #[case(Who::TeacherOfSetting, false, false, false, "")]
+    #[case(Who::OwningTeamManager, false, true, true, "")]
+    #[case(Who::OwningTeamSocialWorker, false, false, false, "")]
+    #[case(Who::Admin, false, false, false, "")]
+    #[case(Who::PoliceLead, false, false, false, "")]
+    fn others_see_concerns_and_referrals_by_their_role(
+        #[case] who: Who,
+        #[case] concern: bool,
+        #[case] referral: bool,
+        #[case] screen: bool,
+        #[case] concern_reason: &'static str,
+    ) {
+        let w = world();
+        let a = actor(&w, who);
+        let (c, r) = concern_and_referral(&w, PractitionerId::new());
+        let ctx = Context::default();
+        let d = decide(&a, Action::ViewConcern, Resource::Concern(&c), &ctx);
+        assert_eq!(d.is_permit(), concern, "{who:?} concern {d:?}");
+        if concern {
+            assert_eq!(d.reason(), concern_reason);
+        }
+        let d = decide(&a, Action::ViewReferral, Resource::Referral(&r), &ctx);
+        assert_eq!(d.is_permit(), referral, "{who:?} referral {d:?}");
+        let d = decide(&a, Action::ScreenReferrals, Resource::FrontDoor(w.la), &ctx);
+        assert_eq!(d.is_permit(), screen, "{who:?} screen {d:?}");
+        // Another LA's front door is never this one's.
+        let d = decide(
+            &a,
+            Action::ScreenReferrals,
+            Resource::FrontDoor(AgencyId::new()),
+            &ctx,
+        );
+        assert!(!d.is_permit());
+    }
+
+    #[rstest]
+    #[case(Who::TeacherOfSetting, true)]
+    #[case(Who::PoliceLead, true)]
+    #[case(Who::Clinician, true)]
+    #[case(Who::OwningTeamSocialWorker, true)]
+    #[case(Who::Admin, false)]
+    #[case(Who::Analyst, false)]
+    #[case(Who::NoRoles, false)]
+    fn any_practitioner_records_concerns_and_refers(#[case] who: Who, #[case] permitted: bool) {
+        let w = world();
+        let a = actor(&w, who);
+        let ctx = Context::default();
+        assert_eq!(
+            decide(&a, Action::RecordConcern, Resource::System, &ctx).is_permit(),
+            permitted
+        );
+        assert_eq!(
+            decide(&a, Action::MakeReferral, Resource::System, &ctx).is_permit(),
+            permitted
+        );
     }
 
     #[test]

@@ -17,10 +17,15 @@ use safeguard_domain::{
     ChronologyEntry, EventId, Involvement, NhsNumber, Partner, Person, PersonId, PersonName,
     Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team, TeamId,
 };
+use safeguard_domain::{
+    Channel, Concern, ConcernCategory, ConcernId, ConsentStatus, LawfulBasis, NotificationId,
+    Referral, ReferralId, ReferralSource, ReferredChild, ScreeningDecision, ScreeningOutcome,
+    Urgency,
+};
 use safeguard_store::audit::verify_chain;
 use safeguard_store::{
-    Account, AuditEvent, ChildQuery, ChildRow, InvolvementRow, SessionRow, SessionStage, Store,
-    StoreError,
+    Account, AuditEvent, ChildQuery, ChildRow, InvolvementRow, Notification, SessionRow,
+    SessionStage, Store, StoreError,
 };
 
 /// What a backend's test file provides: a fresh store, and raw access for tamper scenarios.
@@ -56,7 +61,9 @@ macro_rules! conformance_tests {
             holidays_are_replaced,
             audit_chain_appends_and_verifies,
             audit_rows_cannot_be_updated_or_deleted,
-            audit_verify_names_the_tampered_seq
+            audit_verify_names_the_tampered_seq,
+            concerns_referrals_and_notifications,
+            referral_saves_from_an_old_version_are_refused
         );
     };
     (@each $make:path, $($name:ident),+) => {
@@ -617,4 +624,207 @@ pub async fn audit_verify_names_the_tampered_seq(h: &dyn Harness) {
     let (seq, why) = report.first_bad.expect("tampering was not detected");
     assert_eq!(seq, 4);
     assert!(why.contains("hash"), "{why}");
+}
+
+fn referred() -> ReferredChild {
+    ReferredChild {
+        name: PersonName {
+            given: "Roberta".into(),
+            family: "Applewood".into(),
+        },
+        birth: Some(Birth::Born(date(2015, 3, 14))),
+        sex: Sex::Female,
+        nhs_number: None,
+        address: "1 High Street".into(),
+        postcode: Some(Postcode::parse("NM1 2AB").unwrap()),
+    }
+}
+
+fn referral(
+    la: AgencyId,
+    referrer: PractitionerId,
+    urgency: Urgency,
+    due: jiff::civil::Date,
+    n: i64,
+) -> Referral {
+    Referral {
+        id: ReferralId::new(),
+        version: 1,
+        la,
+        channel: Channel::Form,
+        received_at: jiff::Timestamp::from_second(1_800_000_000 + n).unwrap(),
+        received_on: date(2027, 1, 14),
+        decision_due: due,
+        referrer: Some(referrer),
+        referrer_agency: None,
+        referrer_name: "Sam Teacher".into(),
+        referrer_contact: "01632 960000".into(),
+        source: ReferralSource::parse("2A").unwrap(),
+        concern: None,
+        child: referred(),
+        matched_child: None,
+        reasons: "Bruises seen".into(),
+        factors: vec![],
+        consent: ConsentStatus::Given,
+        lawful_basis: LawfulBasis::PublicTask,
+        urgency,
+        child_safe_now: true,
+        household: vec![],
+        communication_needs: String::new(),
+        decision: None,
+    }
+}
+
+/// Concerns are kept per setting and per recorder; referrals queue by urgency then due date,
+/// and leave the queue once decided; notifications are per recipient and marked read.
+pub async fn concerns_referrals_and_notifications(h: &dyn Harness) {
+    let s = h.store();
+    let a = la();
+    let sch = school("100003");
+    let acc = account(sch.id, "teacher@example.test", vec![Role::Referrer]);
+    let me = acc.practitioner.id;
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_agency(&sch).await.unwrap();
+    tx.insert_account(&acc).await.unwrap();
+    let mut concern = Concern {
+        id: ConcernId::new(),
+        setting: sch.id,
+        recorded_by: me,
+        recorded_at: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+        happened_on: date(2027, 1, 13),
+        child: referred(),
+        known_child: None,
+        category: ConcernCategory::Physical,
+        what: "A bruise on the arm".into(),
+        who: "Class teacher".into(),
+        action_taken: "Told the DSL".into(),
+        referral: None,
+    };
+    tx.insert_concern(&concern).await.unwrap();
+    let standard = referral(a.id, me, Urgency::Standard, date(2027, 1, 15), 1);
+    let urgent_later = referral(a.id, me, Urgency::Urgent, date(2027, 1, 16), 2);
+    let urgent_sooner = referral(a.id, me, Urgency::Urgent, date(2027, 1, 15), 3);
+    for r in [&standard, &urgent_later, &urgent_sooner] {
+        tx.insert_referral(r).await.unwrap();
+    }
+    concern.referral = Some(standard.id);
+    tx.update_concern(&concern).await.unwrap();
+    assert_eq!(
+        tx.get_concern(concern.id).await.unwrap(),
+        Some(concern.clone())
+    );
+    assert_eq!(
+        tx.concerns_of_setting(sch.id).await.unwrap(),
+        vec![concern.clone()]
+    );
+    assert_eq!(tx.concerns_recorded_by(me).await.unwrap(), vec![concern]);
+    assert!(tx.concerns_of_setting(a.id).await.unwrap().is_empty());
+    let queue: Vec<_> = tx
+        .referral_queue(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(queue, vec![urgent_sooner.id, urgent_later.id, standard.id]);
+    let mut decided = urgent_sooner.clone();
+    decided.version = 2;
+    decided.decision = Some(ScreeningDecision {
+        outcome: ScreeningOutcome::Assessment,
+        protection: None,
+        reasons: "Needs assessment".into(),
+        advice: String::new(),
+        decided_by: me,
+        decided_at: jiff::Timestamp::from_second(1_800_000_100).unwrap(),
+        decided_on: date(2027, 1, 14),
+    });
+    let child = child("Roberta", "Applewood", None, "NM1 2AB");
+    tx.insert_child(&ChildRow {
+        child: child.clone(),
+        owning_team: None,
+    })
+    .await
+    .unwrap();
+    decided.matched_child = Some(child.id);
+    tx.update_referral(&decided).await.unwrap();
+    assert_eq!(
+        tx.get_referral(decided.id).await.unwrap(),
+        Some(decided.clone())
+    );
+    assert_eq!(tx.referral_queue(a.id).await.unwrap().len(), 2);
+    assert_eq!(tx.referrals_by(me).await.unwrap().len(), 3);
+    assert_eq!(
+        tx.referrals_of_child(child.id).await.unwrap(),
+        vec![decided]
+    );
+    let n1 = Notification {
+        id: NotificationId::new(),
+        recipient: me,
+        created_at: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+        text: "Referral received".into(),
+        link: "/referrals/1".into(),
+        read: false,
+    };
+    let n2 = Notification {
+        id: NotificationId::new(),
+        created_at: jiff::Timestamp::from_second(1_800_000_500).unwrap(),
+        text: "Decision made".into(),
+        ..n1.clone()
+    };
+    tx.insert_notification(&n1).await.unwrap();
+    tx.insert_notification(&n2).await.unwrap();
+    tx.mark_notification_read(n1.id, me).await.unwrap();
+    let list = tx.notifications_for(me, 10).await.unwrap();
+    assert_eq!(
+        list.iter().map(|n| (n.id, n.read)).collect::<Vec<_>>(),
+        vec![(n2.id, false), (n1.id, true)]
+    );
+    assert_eq!(list[0].created_at, n2.created_at);
+    let stranger = PractitionerId::new();
+    assert!(matches!(
+        tx.mark_notification_read(n2.id, stranger).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// Optimistic versioning: the second writer from the same version is refused, not lost.
+pub async fn referral_saves_from_an_old_version_are_refused(h: &dyn Harness) {
+    let s = h.store();
+    let a = la();
+    let acc = account(a.id, "fd@example.test", vec![Role::FrontDoorWorker]);
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_account(&acc).await.unwrap();
+    let r = referral(
+        a.id,
+        acc.practitioner.id,
+        Urgency::Standard,
+        date(2027, 1, 15),
+        1,
+    );
+    tx.insert_referral(&r).await.unwrap();
+    let mut first = r.clone();
+    first.version = 2;
+    first.reasons = "First writer".into();
+    let mut second = r.clone();
+    second.version = 2;
+    second.reasons = "Second writer".into();
+    tx.update_referral(&first).await.unwrap();
+    let err = tx.update_referral(&second).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { what: "referral" }),
+        "{err:?}"
+    );
+    assert_eq!(
+        tx.get_referral(r.id).await.unwrap().unwrap().reasons,
+        "First writer"
+    );
+    let mut ghost = r;
+    ghost.id = ReferralId::new();
+    ghost.version = 2;
+    assert!(matches!(
+        tx.update_referral(&ghost).await,
+        Err(StoreError::NotFound(_))
+    ));
 }

@@ -18,13 +18,14 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::ids::Id;
 use safeguard_domain::{
-    Agency, AgencyId, AgencyKind, Area, Child, ChildId, ChildPerson, ChronologyEntry, Involvement,
-    NhsNumber, Person, Practitioner, PractitionerId, Relationship, Role, Team, TeamId,
+    Agency, AgencyId, AgencyKind, Area, Child, ChildId, ChildPerson, ChronologyEntry, Concern,
+    ConcernId, Involvement, NhsNumber, NotificationId, Person, Practitioner, PractitionerId,
+    Referral, ReferralId, Relationship, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
     Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, GENESIS_HASH, InvolvementRow,
-    SessionRow, SessionStage, Store, StoreError, StoreResult, Tx,
+    Notification, SessionRow, SessionStage, Store, StoreError, StoreResult, Tx,
 };
 use sqlx::postgres::{
     PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult, PgRow, Postgres,
@@ -252,6 +253,30 @@ fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<serde_json::Value> {
     serde_json::to_value(v).map_err(corrupt)
 }
 
+/// Sort rank of an urgency: 0 is the most urgent ([`Urgency::ALL`] is declared in that order).
+fn urgency_rank(u: Urgency) -> i32 {
+    Urgency::ALL
+        .iter()
+        .position(|x| *x == u)
+        .and_then(|p| i32::try_from(p).ok())
+        .unwrap_or(i32::MAX)
+}
+
+fn docs<T: serde::de::DeserializeOwned>(rows: &[PgRow]) -> StoreResult<Vec<T>> {
+    rows.iter().map(|r| from_doc(r, "doc")).collect()
+}
+
+fn notification_from_row(row: &PgRow) -> StoreResult<Notification> {
+    Ok(Notification {
+        id: id(row, "id")?,
+        recipient: id(row, "recipient_id")?,
+        created_at: ts_col(row, "created_text")?,
+        text: get(row, "text")?,
+        link: get(row, "link")?,
+        read: get(row, "read")?,
+    })
+}
+
 fn role_codes(roles: &[Role]) -> Vec<String> {
     roles.iter().map(|r| r.code().to_owned()).collect()
 }
@@ -379,6 +404,34 @@ impl PostgresTx {
                 Err(map_err(e))
             }
         }
+    }
+
+    async fn docs_where<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &'static str,
+        bind: Uuid,
+    ) -> StoreResult<Vec<T>> {
+        let rows = sqlx::query(sql)
+            .bind(bind)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    async fn doc_by_id<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &'static str,
+        id: Uuid,
+    ) -> StoreResult<Option<T>> {
+        sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(|r| from_doc(r, "doc"))
+            .transpose()
     }
 
     async fn write_child(&mut self, row: &ChildRow, insert: bool) -> StoreResult<()> {
@@ -951,6 +1004,191 @@ impl Tx for PostgresTx {
                 })
             })
             .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_concern(&mut self, c: &Concern) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO concerns (id, setting_id, recorded_by, recorded_at, doc) \
+             VALUES ($1, $2, $3, $4::timestamptz, $5)",
+        )
+        .bind(c.id.as_uuid())
+        .bind(c.setting.as_uuid())
+        .bind(c.recorded_by.as_uuid())
+        .bind(ts_text(c.recorded_at))
+        .bind(to_doc(c)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_concern(&mut self, c: &Concern) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE concerns SET doc = $1 WHERE id = $2")
+            .bind(to_doc(c)?)
+            .bind(c.id.as_uuid());
+        if self.write(q).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound("concern"));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_concern(&mut self, id: ConcernId) -> StoreResult<Option<Concern>> {
+        self.doc_by_id("SELECT doc FROM concerns WHERE id = $1", id.as_uuid())
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn concerns_of_setting(&mut self, setting: AgencyId) -> StoreResult<Vec<Concern>> {
+        self.docs_where(
+            "SELECT doc FROM concerns WHERE setting_id = $1 ORDER BY recorded_at DESC, id DESC",
+            setting.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn concerns_recorded_by(&mut self, who: PractitionerId) -> StoreResult<Vec<Concern>> {
+        self.docs_where(
+            "SELECT doc FROM concerns WHERE recorded_by = $1 ORDER BY recorded_at DESC, id DESC",
+            who.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_referral(&mut self, r: &Referral) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO referrals (id, version, la_id, referrer_id, child_id, decided, \
+             urgency_rank, decision_due, received_at, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::timestamptz, $10)",
+        )
+        .bind(r.id.as_uuid())
+        .bind(i64::from(r.version))
+        .bind(r.la.as_uuid())
+        .bind(uuid_of(r.referrer))
+        .bind(uuid_of(r.matched_child))
+        .bind(r.is_decided())
+        .bind(urgency_rank(r.urgency))
+        .bind(date_text(r.decision_due))
+        .bind(ts_text(r.received_at))
+        .bind(to_doc(r)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_referral(&mut self, r: &Referral) -> StoreResult<()> {
+        let q = sqlx::query(
+            "UPDATE referrals SET version = $1, child_id = $2, decided = $3, urgency_rank = $4, \
+             decision_due = $5::date, doc = $6 WHERE id = $7 AND version = $1 - 1",
+        )
+        .bind(i64::from(r.version))
+        .bind(uuid_of(r.matched_child))
+        .bind(r.is_decided())
+        .bind(urgency_rank(r.urgency))
+        .bind(date_text(r.decision_due))
+        .bind(to_doc(r)?)
+        .bind(r.id.as_uuid());
+        if self.write(q).await?.rows_affected() == 0 {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM referrals WHERE id = $1")
+                    .bind(r.id.as_uuid())
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(map_err)?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict { what: "referral" },
+                None => StoreError::NotFound("referral"),
+            });
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_referral(&mut self, id: ReferralId) -> StoreResult<Option<Referral>> {
+        self.doc_by_id("SELECT doc FROM referrals WHERE id = $1", id.as_uuid())
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn referrals_by(&mut self, referrer: PractitionerId) -> StoreResult<Vec<Referral>> {
+        self.docs_where(
+            "SELECT doc FROM referrals WHERE referrer_id = $1 ORDER BY received_at DESC, id DESC",
+            referrer.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn referral_queue(&mut self, la: AgencyId) -> StoreResult<Vec<Referral>> {
+        self.docs_where(
+            "SELECT doc FROM referrals WHERE la_id = $1 AND NOT decided \
+             ORDER BY urgency_rank, decision_due, received_at, id",
+            la.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn referrals_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Referral>> {
+        self.docs_where(
+            "SELECT doc FROM referrals WHERE child_id = $1 ORDER BY received_at DESC, id DESC",
+            child.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_notification(&mut self, n: &Notification) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO notifications (id, recipient_id, created_at, text, link, read) \
+             VALUES ($1, $2, $3::timestamptz, $4, $5, $6)",
+        )
+        .bind(n.id.as_uuid())
+        .bind(n.recipient.as_uuid())
+        .bind(ts_text(n.created_at))
+        .bind(&n.text)
+        .bind(&n.link)
+        .bind(n.read);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn notifications_for(
+        &mut self,
+        recipient: PractitionerId,
+        limit: u32,
+    ) -> StoreResult<Vec<Notification>> {
+        let rows = sqlx::query(
+            "SELECT id, recipient_id, text, link, read, \
+             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+             AS created_text FROM notifications WHERE recipient_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(recipient.as_uuid())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn mark_notification_read(
+        &mut self,
+        id: NotificationId,
+        recipient: PractitionerId,
+    ) -> StoreResult<()> {
+        let q =
+            sqlx::query("UPDATE notifications SET read = true WHERE id = $1 AND recipient_id = $2")
+                .bind(id.as_uuid())
+                .bind(recipient.as_uuid());
+        if self.write(q).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound("notification"));
+        }
+        Ok(())
     }
 
     #[tracing::instrument(skip_all)]

@@ -13,13 +13,14 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
-    Agency, AgencyId, AgencyKind, Area, Child, ChildId, ChildPerson, ChronologyEntry, Involvement,
-    NhsNumber, Person, Practitioner, PractitionerId, Relationship, Role, Team, TeamId,
+    Agency, AgencyId, AgencyKind, Area, Child, ChildId, ChildPerson, ChronologyEntry, Concern,
+    ConcernId, Involvement, NhsNumber, NotificationId, Person, Practitioner, PractitionerId,
+    Referral, ReferralId, Relationship, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
     Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, GENESIS_HASH, InvolvementRow,
-    SessionRow, SessionStage, Store, StoreError, StoreResult, Tx,
+    Notification, SessionRow, SessionStage, Store, StoreError, StoreResult, Tx,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -276,7 +277,59 @@ fn audit_from_row(row: &SqliteRow) -> StoreResult<AuditRecord> {
     })
 }
 
+/// Sort rank of an urgency: 0 is the most urgent ([`Urgency::ALL`] is declared in that order).
+fn urgency_rank(u: Urgency) -> i64 {
+    Urgency::ALL
+        .iter()
+        .position(|x| *x == u)
+        .and_then(|p| i64::try_from(p).ok())
+        .unwrap_or(i64::MAX)
+}
+
+fn docs<T: serde::de::DeserializeOwned>(rows: &[SqliteRow]) -> StoreResult<Vec<T>> {
+    rows.iter()
+        .map(|r| from_doc(&get::<String>(r, "doc")?))
+        .collect()
+}
+
+fn notification_from_row(row: &SqliteRow) -> StoreResult<Notification> {
+    Ok(Notification {
+        id: parse_id(&get::<String>(row, "id")?)?,
+        recipient: parse_id(&get::<String>(row, "recipient_id")?)?,
+        created_at: parse_ts(&get::<String>(row, "created_at")?)?,
+        text: get(row, "text")?,
+        link: get(row, "link")?,
+        read: get::<i64>(row, "read")? != 0,
+    })
+}
+
 impl SqliteTx {
+    async fn docs_where<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &'static str,
+        bind: String,
+    ) -> StoreResult<Vec<T>> {
+        let rows = sqlx::query(sql)
+            .bind(bind)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    async fn doc_by_id<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &'static str,
+        id: String,
+    ) -> StoreResult<Option<T>> {
+        let doc: Option<String> = sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        doc.as_deref().map(from_doc).transpose()
+    }
+
     async fn write_child(&mut self, row: &ChildRow, insert: bool) -> StoreResult<()> {
         let c = &row.child;
         let sql = if insert {
@@ -814,6 +867,189 @@ impl Tx for SqliteTx {
             .await
             .map_err(map_err)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn insert_concern(&mut self, c: &Concern) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO concerns (id, setting_id, recorded_by, recorded_at, doc) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(c.id.to_string())
+        .bind(c.setting.to_string())
+        .bind(c.recorded_by.to_string())
+        .bind(at_text(c.recorded_at))
+        .bind(to_doc(c)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_concern(&mut self, c: &Concern) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE concerns SET doc = ? WHERE id = ?")
+            .bind(to_doc(c)?)
+            .bind(c.id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("concern"));
+        }
+        Ok(())
+    }
+
+    async fn get_concern(&mut self, id: ConcernId) -> StoreResult<Option<Concern>> {
+        self.doc_by_id("SELECT doc FROM concerns WHERE id = ?", id.to_string())
+            .await
+    }
+
+    async fn concerns_of_setting(&mut self, setting: AgencyId) -> StoreResult<Vec<Concern>> {
+        self.docs_where(
+            "SELECT doc FROM concerns WHERE setting_id = ? ORDER BY recorded_at DESC, id DESC",
+            setting.to_string(),
+        )
+        .await
+    }
+
+    async fn concerns_recorded_by(&mut self, who: PractitionerId) -> StoreResult<Vec<Concern>> {
+        self.docs_where(
+            "SELECT doc FROM concerns WHERE recorded_by = ? ORDER BY recorded_at DESC, id DESC",
+            who.to_string(),
+        )
+        .await
+    }
+
+    async fn insert_referral(&mut self, r: &Referral) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO referrals (id, version, la_id, referrer_id, child_id, decided, \
+             urgency_rank, decision_due, received_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(r.id.to_string())
+        .bind(i64::from(r.version))
+        .bind(r.la.to_string())
+        .bind(r.referrer.map(|p| p.to_string()))
+        .bind(r.matched_child.map(|c| c.to_string()))
+        .bind(i64::from(r.is_decided()))
+        .bind(urgency_rank(r.urgency))
+        .bind(r.decision_due.to_string())
+        .bind(at_text(r.received_at))
+        .bind(to_doc(r)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_referral(&mut self, r: &Referral) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE referrals SET version = ?1, child_id = ?2, decided = ?3, urgency_rank = ?4, \
+             decision_due = ?5, doc = ?6 WHERE id = ?7 AND version = ?1 - 1",
+        )
+        .bind(i64::from(r.version))
+        .bind(r.matched_child.map(|c| c.to_string()))
+        .bind(i64::from(r.is_decided()))
+        .bind(urgency_rank(r.urgency))
+        .bind(r.decision_due.to_string())
+        .bind(to_doc(r)?)
+        .bind(r.id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM referrals WHERE id = ?")
+                    .bind(r.id.to_string())
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(map_err)?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict { what: "referral" },
+                None => StoreError::NotFound("referral"),
+            });
+        }
+        Ok(())
+    }
+
+    async fn get_referral(&mut self, id: ReferralId) -> StoreResult<Option<Referral>> {
+        self.doc_by_id("SELECT doc FROM referrals WHERE id = ?", id.to_string())
+            .await
+    }
+
+    async fn referrals_by(&mut self, referrer: PractitionerId) -> StoreResult<Vec<Referral>> {
+        self.docs_where(
+            "SELECT doc FROM referrals WHERE referrer_id = ? ORDER BY received_at DESC, id DESC",
+            referrer.to_string(),
+        )
+        .await
+    }
+
+    async fn referral_queue(&mut self, la: AgencyId) -> StoreResult<Vec<Referral>> {
+        self.docs_where(
+            "SELECT doc FROM referrals WHERE la_id = ? AND decided = 0 \
+             ORDER BY urgency_rank, decision_due, received_at, id",
+            la.to_string(),
+        )
+        .await
+    }
+
+    async fn referrals_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Referral>> {
+        self.docs_where(
+            "SELECT doc FROM referrals WHERE child_id = ? ORDER BY received_at DESC, id DESC",
+            child.to_string(),
+        )
+        .await
+    }
+
+    async fn insert_notification(&mut self, n: &Notification) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO notifications (id, recipient_id, created_at, text, link, read) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(n.id.to_string())
+        .bind(n.recipient.to_string())
+        .bind(at_text(n.created_at))
+        .bind(&n.text)
+        .bind(&n.link)
+        .bind(i64::from(n.read))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn notifications_for(
+        &mut self,
+        recipient: PractitionerId,
+        limit: u32,
+    ) -> StoreResult<Vec<Notification>> {
+        let rows = sqlx::query(
+            "SELECT * FROM notifications WHERE recipient_id = ? \
+             ORDER BY created_at DESC, id DESC LIMIT ?",
+        )
+        .bind(recipient.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    async fn mark_notification_read(
+        &mut self,
+        id: NotificationId,
+        recipient: PractitionerId,
+    ) -> StoreResult<()> {
+        let done =
+            sqlx::query("UPDATE notifications SET read = 1 WHERE id = ? AND recipient_id = ?")
+                .bind(id.to_string())
+                .bind(recipient.to_string())
+                .execute(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("notification"));
+        }
+        Ok(())
     }
 
     async fn replace_holidays(&mut self, dates: &[Date]) -> StoreResult<()> {

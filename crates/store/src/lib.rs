@@ -12,8 +12,9 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
-    Agency, AgencyId, Area, Child, ChildId, ChildPerson, ChronologyEntry, Involvement, NhsNumber,
-    Person, Postcode, Practitioner, PractitionerId, Team, TeamId,
+    Agency, AgencyId, Area, Child, ChildId, ChildPerson, ChronologyEntry, Concern, ConcernId,
+    Involvement, NhsNumber, NotificationId, Person, Postcode, Practitioner, PractitionerId,
+    Referral, ReferralId, Team, TeamId,
 };
 
 pub use audit::{AuditEvent, AuditRecord, GENESIS_HASH, VerifyReport};
@@ -159,6 +160,23 @@ pub struct SessionRow {
     pub expires_at: Timestamp,
 }
 
+/// A message to a practitioner: a referral acknowledged, a decision made, something overdue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// Id.
+    pub id: NotificationId,
+    /// Who it is for.
+    pub recipient: PractitionerId,
+    /// When it was raised.
+    pub created_at: Timestamp,
+    /// One line, shown in the list. No names of children: the link opens what the reader may see.
+    pub text: String,
+    /// Where it leads, a path in the product.
+    pub link: String,
+    /// Whether the recipient has seen it.
+    pub read: bool,
+}
+
 /// A storage backend.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -254,6 +272,46 @@ pub trait Tx: Send {
     async fn chronology(&mut self, child: ChildId) -> StoreResult<Vec<ChronologyEntry>>;
     /// How many children are recorded.
     async fn count_children(&mut self) -> StoreResult<u64>;
+
+    // --- concerns, referrals, notifications ---
+    /// Adds a concern to a setting's log.
+    async fn insert_concern(&mut self, concern: &Concern) -> StoreResult<()>;
+    /// Replaces a concern (to link the referral made from it).
+    async fn update_concern(&mut self, concern: &Concern) -> StoreResult<()>;
+    /// One concern.
+    async fn get_concern(&mut self, id: ConcernId) -> StoreResult<Option<Concern>>;
+    /// Every concern in a setting's log, newest first.
+    async fn concerns_of_setting(&mut self, setting: AgencyId) -> StoreResult<Vec<Concern>>;
+    /// Concerns one practitioner recorded, newest first.
+    async fn concerns_recorded_by(&mut self, who: PractitionerId) -> StoreResult<Vec<Concern>>;
+    /// Adds a referral.
+    async fn insert_referral(&mut self, referral: &Referral) -> StoreResult<()>;
+    /// Saves a referral whose `version` is one more than the stored one. Conflict (`what` =
+    /// "referral") when someone else saved it first.
+    async fn update_referral(&mut self, referral: &Referral) -> StoreResult<()>;
+    /// One referral.
+    async fn get_referral(&mut self, id: ReferralId) -> StoreResult<Option<Referral>>;
+    /// Referrals a practitioner made, newest first.
+    async fn referrals_by(&mut self, referrer: PractitionerId) -> StoreResult<Vec<Referral>>;
+    /// A local authority's referrals awaiting a decision: most urgent first, then earliest due,
+    /// then earliest received.
+    async fn referral_queue(&mut self, la: AgencyId) -> StoreResult<Vec<Referral>>;
+    /// Referrals about a known child, newest first.
+    async fn referrals_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Referral>>;
+    /// Adds a notification.
+    async fn insert_notification(&mut self, n: &Notification) -> StoreResult<()>;
+    /// A practitioner's notifications, newest first, at most `limit`.
+    async fn notifications_for(
+        &mut self,
+        recipient: PractitionerId,
+        limit: u32,
+    ) -> StoreResult<Vec<Notification>>;
+    /// Marks one of the recipient's notifications read; NotFound if it is not theirs.
+    async fn mark_notification_read(
+        &mut self,
+        id: NotificationId,
+        recipient: PractitionerId,
+    ) -> StoreResult<()>;
 
     // --- calendar ---
     /// Replaces the stored bank holidays.
