@@ -256,7 +256,7 @@ mod tests {
         let r = referred(
             "Amelia",
             "Thistledown",
-            Some(date(2015, 3, 14)),
+            Some(date(2015, 3, 4)),
             None,
             Some("NM1 2AB"),
         );
