@@ -123,6 +123,10 @@ pub struct Capabilities {
     pub can_create: bool,
     /// Administers the system.
     pub is_admin: bool,
+    /// May record concerns and refer children.
+    pub can_refer: bool,
+    /// Works the local authority's front door.
+    pub can_screen: bool,
 }
 
 /// The "Your work" home page.
@@ -173,6 +177,12 @@ impl App {
             can_search: self.permitted(user, Action::SearchChildren, Resource::System),
             can_create: self.permitted(user, Action::CreateChild, Resource::System),
             is_admin: self.permitted(user, Action::Administer, Resource::System),
+            can_refer: self.permitted(user, Action::MakeReferral, Resource::System),
+            can_screen: self.permitted(
+                user,
+                Action::ScreenReferrals,
+                Resource::FrontDoor(user.agency.id),
+            ),
         }
     }
 

@@ -13,7 +13,11 @@ use safeguard_domain::{
     ChildPerson, ChronologyEntry, EventId, Involvement, NhsNumber, Partner, Person, PersonId,
     PersonName, Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team, TeamId,
 };
-use safeguard_store::{Account, ChildRow, InvolvementRow, Tx};
+use safeguard_domain::{
+    Channel, ConsentStatus, LawfulBasis, NotificationId, Referral, ReferralId, ReferralSource,
+    ReferredChild, ScreeningDecision, ScreeningOutcome, Urgency,
+};
+use safeguard_store::{Account, ChildRow, InvolvementRow, Notification, Tx};
 
 use crate::auth::hash_password;
 use crate::{App, AppError, AppResult};
@@ -366,6 +370,7 @@ impl App {
         let social_worker = ids.get("social.worker").copied();
 
         let mut children = 0usize;
+        let mut seeded: Vec<Child> = Vec::new();
         let mut nhs_seq: u32 = 0;
         let mut next_nhs = |rng: &mut fastrand::Rng| -> Option<NhsNumber> {
             loop {
@@ -489,6 +494,7 @@ impl App {
                     },
                 };
                 let id = child.id;
+                seeded.push(child.clone());
                 tx.insert_child(&ChildRow {
                     child,
                     owning_team: owned.then_some(cin_team.id),
@@ -568,6 +574,15 @@ impl App {
                 }
             }
         }
+        let people = DemoReferrers {
+            la: &la,
+            oakfield: &oakfield,
+            gp: &gp,
+            teacher: ids.get("teacher").copied(),
+            gp_user: ids.get("gp").copied(),
+            front_door: ids.get("front.door").copied(),
+        };
+        self.seed_referrals(&mut tx, &people, &seeded).await?;
         tx.append_audit(&self.event(
             "system",
             "demo.seed",
@@ -579,6 +594,245 @@ impl App {
         let logins = demo_logins(&mut tx).await?;
         tx.commit().await?;
         Ok(logins)
+    }
+}
+
+/// Who refers and screens in the demo's referrals.
+struct DemoReferrers<'a> {
+    la: &'a Agency,
+    oakfield: &'a Agency,
+    gp: &'a Agency,
+    teacher: Option<PractitionerId>,
+    gp_user: Option<PractitionerId>,
+    front_door: Option<PractitionerId>,
+}
+
+impl App {
+    /// Referrals at every front-door stage: waiting (one received today, one overdue, a phone
+    /// contact) and decided (an assessment, a no-further-action with advice). Dates are relative
+    /// to today, so the queue always shows something due and something late.
+    async fn seed_referrals(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        p: &DemoReferrers<'_>,
+        known: &[Child],
+    ) -> AppResult<()> {
+        let (Some(teacher), Some(gp_user), Some(front_door)) = (p.teacher, p.gp_user, p.front_door)
+        else {
+            return Ok(());
+        };
+        let cal = self.calendar();
+        let today = self.today();
+        let back = |n: u32| {
+            // n working days before today.
+            let mut d = today;
+            for _ in 0..n {
+                d = d.saturating_sub(jiff::Span::new().days(1));
+                while !cal.is_working_day(d) {
+                    d = d.saturating_sub(jiff::Span::new().days(1));
+                }
+            }
+            d
+        };
+        let with_nhs: Vec<&Child> = known
+            .iter()
+            .filter(|c| c.nhs_number.is_some() && !c.birth.is_unborn())
+            .collect();
+        let as_referred = |c: &Child| ReferredChild {
+            name: c.name.clone(),
+            birth: Some(c.birth),
+            sex: c.sex,
+            nhs_number: c.nhs_number.clone(),
+            address: c
+                .addresses
+                .first()
+                .map(|a| a.lines.join("\n"))
+                .unwrap_or_default(),
+            postcode: c.current_postcode().cloned(),
+        };
+        let new_child = ReferredChild {
+            name: PersonName {
+                given: "Poppy".into(),
+                family: "Marigoldsworth".into(),
+            },
+            birth: Some(Birth::Born(date(2018, 6, 9))),
+            sex: Sex::Female,
+            nhs_number: None,
+            address: "7 Garden Row".into(),
+            postcode: Postcode::parse("NM2 4RT").ok(),
+        };
+        struct Plan {
+            received: Date,
+            referrer: Option<PractitionerId>,
+            agency: Option<AgencyId>,
+            name: &'static str,
+            source: &'static str,
+            child: ReferredChild,
+            urgency: Urgency,
+            channel: Channel,
+            reasons: &'static str,
+            decision: Option<(ScreeningOutcome, &'static str, &'static str)>,
+        }
+        let mut plans = vec![Plan {
+            received: today,
+            referrer: Some(teacher),
+            agency: Some(p.oakfield.id),
+            name: "Rita Referrer (teacher)",
+            source: "2A",
+            child: new_child,
+            urgency: Urgency::Urgent,
+            channel: Channel::Form,
+            reasons: "Poppy arrived with a burn on her hand and said she was not allowed to tell. This is the second injury this half term.",
+            decision: None,
+        }];
+        if let [a, b, c, ..] = with_nhs.as_slice() {
+            plans.push(Plan {
+                received: back(3),
+                referrer: Some(gp_user),
+                agency: Some(p.gp.id),
+                name: "Gina GP (referrer)",
+                source: "3A",
+                child: as_referred(a),
+                urgency: Urgency::Standard,
+                channel: Channel::Form,
+                reasons: "Missed immunisations and three missed appointments; mother seemed frightened of her partner at the last visit.",
+                decision: None,
+            });
+            plans.push(Plan {
+                received: back(10),
+                referrer: Some(teacher),
+                agency: Some(p.oakfield.id),
+                name: "Rita Referrer (teacher)",
+                source: "2A",
+                child: as_referred(b),
+                urgency: Urgency::Standard,
+                channel: Channel::Form,
+                reasons: "Often hungry and tired, wearing the same clothes all week; attendance 82%.",
+                decision: Some((ScreeningOutcome::Assessment, "Concerns about neglect meet the threshold for a child and family assessment.", "")),
+            });
+            plans.push(Plan {
+                received: back(6),
+                referrer: Some(gp_user),
+                agency: Some(p.gp.id),
+                name: "Gina GP (referrer)",
+                source: "3A",
+                child: as_referred(c),
+                urgency: Urgency::Standard,
+                channel: Channel::Form,
+                reasons: "Low mood reported by the child's mother after a house move.",
+                decision: Some((
+                    ScreeningOutcome::NoFurtherAction,
+                    "The family already has support from the school nurse and the health visitor.",
+                    "Talk to the family about the local family hub; refer again if things change.",
+                )),
+            });
+        }
+        plans.push(Plan {
+            received: today,
+            referrer: None,
+            agency: None,
+            name: "Anonymous caller (neighbour)",
+            source: "1B",
+            child: ReferredChild {
+                name: PersonName { given: "Unknown".into(), family: "Nettlebed".into() },
+                birth: None,
+                sex: Sex::Unknown,
+                nhs_number: None,
+                address: "Flat 2, 40 Canal Street".into(),
+                postcode: Postcode::parse("NM9 9GL").ok(),
+            },
+            urgency: Urgency::Immediate,
+            channel: Channel::Phone,
+            reasons: "Caller heard shouting and a young child screaming late last night; the child has not been seen since.",
+            decision: None,
+        });
+        for (n, plan) in plans.into_iter().enumerate() {
+            let matched = plan
+                .child
+                .nhs_number
+                .as_ref()
+                .and_then(|nhs| known.iter().find(|c| c.nhs_number.as_ref() == Some(nhs)))
+                .map(|c| c.id);
+            let received_at = plan
+                .received
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or_else(|_| self.now())
+                + jiff::SignedDuration::from_mins(9 * 60 + 15 * i64::try_from(n).unwrap_or(0));
+            let decision_due = safeguard_domain::clocks::referral_decision_due(plan.received, &cal);
+            let decision = plan.decision.map(|(outcome, reasons, advice)| {
+                let decided_on = cal.add_working_days(plan.received, 1);
+                ScreeningDecision {
+                    outcome,
+                    protection: None,
+                    reasons: reasons.into(),
+                    advice: advice.into(),
+                    decided_by: front_door,
+                    decided_at: received_at + jiff::SignedDuration::from_hours(24),
+                    decided_on,
+                }
+            });
+            let referral = Referral {
+                id: ReferralId::new(),
+                version: 1,
+                la: p.la.id,
+                channel: plan.channel,
+                received_at,
+                received_on: plan.received,
+                decision_due,
+                referrer: plan.referrer,
+                referrer_agency: plan.agency,
+                referrer_name: plan.name.into(),
+                referrer_contact: "01632 960777".into(),
+                source: ReferralSource::parse(plan.source).map_err(|e| {
+                    AppError::Invalid(vec![crate::FieldError::new("source", e.to_string())])
+                })?,
+                concern: None,
+                child: plan.child,
+                matched_child: if decision.is_some() { matched } else { None },
+                reasons: plan.reasons.into(),
+                factors: vec![],
+                consent: if plan.channel == Channel::Phone {
+                    ConsentStatus::NotReasonable
+                } else {
+                    ConsentStatus::Given
+                },
+                lawful_basis: LawfulBasis::PublicTask,
+                urgency: plan.urgency,
+                child_safe_now: plan.urgency != Urgency::Immediate,
+                household: vec![],
+                communication_needs: String::new(),
+                decision,
+            };
+            tx.insert_referral(&referral).await?;
+            if let (Some(d), Some(child)) = (&referral.decision, referral.matched_child) {
+                tx.add_chronology(&ChronologyEntry {
+                    id: EventId::new(),
+                    child,
+                    date: d.decided_on,
+                    summary: format!("Front door decision: {}", d.outcome.label()),
+                    agency: Some(p.la.id),
+                    recorded_by: Some(front_door),
+                })
+                .await?;
+                if let Some(r) = referral.referrer {
+                    tx.insert_notification(&Notification {
+                        id: NotificationId::new(),
+                        recipient: r,
+                        created_at: d.decided_at,
+                        text: format!(
+                            "Decision on your referral of {}: {}",
+                            referral.received_on.strftime("%-d %B %Y"),
+                            d.outcome.label()
+                        ),
+                        link: format!("/referrals/{}", referral.id),
+                        read: false,
+                    })
+                    .await?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

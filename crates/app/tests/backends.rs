@@ -187,3 +187,192 @@ async fn concurrent_failed_sign_ins_all_count_and_lock_the_account() {
         b.finish().await;
     }
 }
+
+fn referred_child(family: &str) -> safeguard_domain::ReferredChild {
+    safeguard_domain::ReferredChild {
+        name: safeguard_domain::PersonName {
+            given: "Testy".into(),
+            family: family.into(),
+        },
+        birth: Some(safeguard_domain::Birth::Born(jiff::civil::date(
+            2016, 3, 14,
+        ))),
+        sex: safeguard_domain::Sex::Female,
+        nhs_number: None,
+        address: "1 Canal Street".into(),
+        postcode: safeguard_domain::Postcode::parse("NM1 2AB").ok(),
+    }
+}
+
+#[tokio::test]
+async fn a_teachers_concern_becomes_a_referral_and_the_decision_comes_back() {
+    use safeguard_app::matching::SimpleMatcher;
+    use safeguard_app::referrals::{ConcernInput, DecisionInput, ReferralInput};
+    use safeguard_domain::{
+        ConcernCategory, ConsentStatus, LawfulBasis, ReferralSource, ScreeningOutcome, Urgency,
+    };
+    for b in backends().await {
+        let (app, clock) = demo_app(b.store.clone()).await;
+        let teacher = signed_in(&app, "teacher@demo.safeguard.test").await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
+        let la = app.find_agency("999").await.unwrap();
+        // Monday 23 November 2026, 10:00: T1 makes the decision due on Tuesday.
+        let concern = app
+            .record_concern(
+                &teacher,
+                ConcernInput {
+                    child: referred_child("Loopwright"),
+                    happened_on: jiff::civil::date(2026, 11, 23),
+                    category: ConcernCategory::Physical,
+                    what: "A burn on the hand".into(),
+                    who: "Class teacher".into(),
+                    action_taken: "Told the DSL".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let input = ReferralInput {
+            la: la.id,
+            child: referred_child("Loopwright"),
+            source: ReferralSource::parse("2A").unwrap(),
+            reasons: "A burn on the hand".into(),
+            factors: vec![],
+            consent: ConsentStatus::Given,
+            lawful_basis: LawfulBasis::PublicTask,
+            urgency: Urgency::Urgent,
+            child_safe_now: true,
+            household: vec![],
+            communication_needs: String::new(),
+            referrer_contact: "01632 960000".into(),
+            referrer_name: None,
+            concern: Some(concern),
+        };
+        let id = app.make_referral(&teacher, input.clone()).await.unwrap();
+        // Once referred, the concern cannot be referred twice.
+        assert!(matches!(
+            app.make_referral(&teacher, input).await,
+            Err(AppError::Conflict { .. })
+        ));
+        let mine = app.my_referrals(&teacher).await.unwrap();
+        let r = mine.iter().find(|r| r.id == id).unwrap();
+        assert_eq!(
+            r.decision_due,
+            jiff::civil::date(2026, 11, 24),
+            "{}",
+            b.name
+        );
+        assert!(
+            app.notifications(&teacher).await.unwrap()[0]
+                .text
+                .contains("received your referral")
+        );
+        // The front door sees it first (urgent, due soonest among the waiting).
+        let queue = app.front_door_queue(&front).await.unwrap();
+        assert!(queue.iter().any(|q| q.id == id));
+        // Others cannot screen, and the social worker with no part in it cannot read it.
+        assert!(matches!(
+            app.front_door_queue(&teacher).await,
+            Err(AppError::Denied(_))
+        ));
+        assert!(matches!(
+            app.referral(&sw, id).await,
+            Err(AppError::Denied(_))
+        ));
+        // No known child: create one from the referral; a decision before that is refused.
+        let version = app.referral(&front, id).await.unwrap().referral.version;
+        let decide = |v: u32, reasons: &str| DecisionInput {
+            outcome: ScreeningOutcome::Assessment,
+            protection: None,
+            reasons: reasons.into(),
+            advice: String::new(),
+            version: v,
+        };
+        assert!(matches!(
+            app.decide_referral(&front, id, decide(version, "Needs assessment"))
+                .await,
+            Err(AppError::Invalid(_))
+        ));
+        let candidates = app
+            .match_candidates(&front, id, &SimpleMatcher)
+            .await
+            .unwrap();
+        assert!(candidates.iter().all(|c| c.score < 1.0));
+        let child = app.link_referral(&front, id, None, version).await.unwrap();
+        // A decision made from the old version is refused, and nothing is lost.
+        assert!(matches!(
+            app.decide_referral(&front, id, decide(version, "Stale"))
+                .await,
+            Err(AppError::Conflict { .. })
+        ));
+        assert!(matches!(
+            app.decide_referral(&front, id, decide(version + 1, " "))
+                .await,
+            Err(AppError::Invalid(_))
+        ));
+        clock.advance(jiff::SignedDuration::from_hours(2));
+        app.decide_referral(&front, id, decide(version + 1, "Needs assessment"))
+            .await
+            .unwrap();
+        assert!(
+            !app.front_door_queue(&front)
+                .await
+                .unwrap()
+                .iter()
+                .any(|q| q.id == id)
+        );
+        // The closed loop: the referrer sees the decision and is told; never the case file.
+        let seen = app.referral(&teacher, id).await.unwrap();
+        let d = seen.referral.decision.clone().unwrap();
+        assert_eq!(d.outcome, ScreeningOutcome::Assessment);
+        assert_eq!(d.reasons, "Needs assessment");
+        assert!(!seen.referral.decided_late());
+        assert!(
+            app.notifications(&teacher).await.unwrap()[0]
+                .text
+                .contains("Decision on your referral")
+        );
+        assert!(matches!(
+            app.view_child(&teacher, child).await,
+            Err(AppError::Denied(_))
+        ));
+        // The child's record carries the referral and the decision on its chronology.
+        let record = app.view_child(&front, child).await;
+        let mut tx = b.store.begin().await.unwrap();
+        let chronology = tx.chronology(child).await.unwrap();
+        drop(tx);
+        assert!(
+            chronology
+                .iter()
+                .any(|e| e.summary.starts_with("Front door decision"))
+        );
+        assert!(
+            chronology
+                .iter()
+                .any(|e| e.summary.starts_with("Referral received from Oakfield"))
+        );
+        // The front door worker's team now owns the case, so they may open it.
+        assert!(record.is_ok(), "{}: {:?}", b.name, record.err());
+        assert_eq!(app.verify_audit().await.unwrap().first_bad, None);
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_queue_has_waiting_overdue_and_decided_referrals() {
+    for b in backends().await {
+        let (app, _) = demo_app(b.store.clone()).await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let queue = app.front_door_queue(&front).await.unwrap();
+        assert_eq!(queue.len(), 3, "{}", b.name);
+        assert_eq!(queue[0].urgency, safeguard_domain::Urgency::Immediate);
+        assert!(
+            queue.iter().any(|r| r.decision_due < app.today()),
+            "one is overdue"
+        );
+        let teacher = signed_in(&app, "teacher@demo.safeguard.test").await;
+        let mine = app.my_referrals(&teacher).await.unwrap();
+        assert!(mine.iter().any(|r| r.is_decided()) && mine.iter().any(|r| !r.is_decided()));
+        b.finish().await;
+    }
+}

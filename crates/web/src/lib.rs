@@ -13,6 +13,8 @@
 
 mod assets;
 mod forms;
+mod front_door;
+mod front_door_forms;
 mod pages;
 mod session;
 mod views;
@@ -84,6 +86,28 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             "/children/{id}/edit",
             get(pages::edit_child_page).post(pages::edit_child),
         )
+        .route("/concerns", get(front_door::concerns))
+        .route(
+            "/concerns/new",
+            get(front_door::new_concern_page).post(front_door::new_concern),
+        )
+        .route("/concerns/{id}", get(front_door::concern))
+        .route("/referrals", get(front_door::my_referrals))
+        .route(
+            "/referrals/new",
+            get(front_door::new_referral_page).post(front_door::new_referral),
+        )
+        .route("/referrals/{id}", get(front_door::referral))
+        .route("/front-door", get(front_door::queue))
+        .route(
+            "/front-door/contacts/new",
+            get(front_door::new_contact_page).post(front_door::new_contact),
+        )
+        .route("/front-door/{id}", get(front_door::screening))
+        .route("/front-door/{id}/link", post(front_door::link))
+        .route("/front-door/{id}/decide", post(front_door::decide))
+        .route("/notifications", get(front_door::notifications))
+        .route("/notifications/{id}/read", post(front_door::mark_read))
         .route("/admin", get(pages::admin))
         .route("/admin/agencies", post(pages::admin_agency))
         .route("/admin/teams", post(pages::admin_team))

@@ -165,6 +165,28 @@ pub(crate) fn birth_text(b: &Birth) -> String {
     }
 }
 
+/// A score from 0 to 1 as a whole percentage.
+pub(crate) fn percent(score: &f64) -> String {
+    format!("{:.0}%", score * 100.0)
+}
+
+/// A moment as "23 November 2026, 10:05", in England's time.
+pub(crate) fn when(t: &jiff::Timestamp) -> String {
+    match jiff::tz::TimeZone::get("Europe/London") {
+        Ok(tz) => t.to_zoned(tz).strftime("%-d %B %Y, %H:%M").to_string(),
+        Err(_) => t.strftime("%-d %B %Y, %H:%M UTC").to_string(),
+    }
+}
+
+/// "overdue", "today" or "" for a due date against today.
+pub(crate) fn due_state(due: &jiff::civil::Date, today: &jiff::civil::Date) -> &'static str {
+    match due.cmp(today) {
+        std::cmp::Ordering::Less => "overdue",
+        std::cmp::Ordering::Equal => "today",
+        std::cmp::Ordering::Greater => "",
+    }
+}
+
 /// Roles as a readable list.
 pub(crate) fn roles_text(roles: &[Role]) -> String {
     roles
