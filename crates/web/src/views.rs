@@ -49,32 +49,29 @@ impl Chrome {
         current: &str,
     ) -> Self {
         let caps = app.capabilities(user);
-        let mut nav = vec![NavItem {
-            href: "/home",
-            label: "Your work",
-            current: false,
-        }];
-        if caps.can_search {
-            nav.push(NavItem {
-                href: "/children/search",
-                label: "Find a child",
+        let items: [(bool, &'static str, &'static str); 8] = [
+            (true, "/home", "Your work"),
+            (caps.can_search, "/children/search", "Find a child"),
+            (caps.can_create, "/children/new", "Add a child"),
+            (caps.can_refer, "/concerns", "Concerns"),
+            (caps.can_refer, "/referrals", "My referrals"),
+            (caps.can_screen, "/front-door", "Front door"),
+            (
+                caps.can_refer || caps.can_screen,
+                "/notifications",
+                "Notifications",
+            ),
+            (caps.is_admin, "/admin", "Administration"),
+        ];
+        let mut nav: Vec<NavItem> = items
+            .into_iter()
+            .filter(|(shown, _, _)| *shown)
+            .map(|(_, href, label)| NavItem {
+                href,
+                label,
                 current: false,
-            });
-        }
-        if caps.can_create {
-            nav.push(NavItem {
-                href: "/children/new",
-                label: "Add a child",
-                current: false,
-            });
-        }
-        if caps.is_admin {
-            nav.push(NavItem {
-                href: "/admin",
-                label: "Administration",
-                current: false,
-            });
-        }
+            })
+            .collect();
         for n in &mut nav {
             n.current = n.href == current;
         }
