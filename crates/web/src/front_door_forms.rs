@@ -160,6 +160,13 @@ impl ConcernForm {
         if self.child.given_name.trim().is_empty() && self.child.family_name.trim().is_empty() {
             errors.push(FieldError::new("given_name", "Enter the child's name"));
         }
+        // The use-case checks these too; checking here shows every problem at once.
+        if self.what.trim().is_empty() {
+            errors.push(FieldError::new("what", "Enter what was seen or said"));
+        }
+        if self.action_taken.trim().is_empty() {
+            errors.push(FieldError::new("action_taken", "Enter what you did about it"));
+        }
         match (child, happened, category) {
             (Some(child), Some(happened_on), Some(category)) if errors.is_empty() => {
                 Ok(ConcernInput {

@@ -651,3 +651,180 @@ async fn an_empty_database_guides_the_creation_of_the_first_administrator() {
         .await;
     assert_eq!(r.location(), "/sign-in/set-up-authenticator");
 }
+
+fn uuid_after<'b>(body: &'b str, prefix: &str) -> &'b str {
+    let i = body
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} in page"))
+        + prefix.len();
+    &body[i..i + 36]
+}
+
+#[tokio::test]
+async fn a_concern_becomes_a_referral_the_front_door_decides_and_the_teacher_sees_it() {
+    let w = world().await;
+    let mut teacher = Browser::new(&w);
+    teacher
+        .sign_in("teacher@demo.safeguard.test", DEMO_PW)
+        .await;
+    let home = teacher.get("/home").await;
+    assert!(
+        home.body.contains("href=\"/concerns\""),
+        "nav offers concerns"
+    );
+    teacher.get("/concerns/new").await;
+    let bad = teacher
+        .post(
+            "/concerns/new",
+            &[("given_name", "Ada"), ("category", "physical")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    for anchor in ["#happened-day", "#what", "#action_taken"] {
+        assert!(
+            bad.body.contains(&format!("href=\"{anchor}\"")),
+            "no error for {anchor}"
+        );
+    }
+    let unknown = teacher
+        .post(
+            "/concerns/new",
+            &[("given_name", "Ada"), ("is_admin", "yes")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.body.contains("does not accept"));
+    teacher.get("/concerns/new").await;
+    let r = teacher
+        .post(
+            "/concerns/new",
+            &[
+                ("given_name", "Ada"),
+                ("family_name", "Httpworth"),
+                ("dob-day", "2"),
+                ("dob-month", "5"),
+                ("dob-year", "2017"),
+                ("sex", "F"),
+                ("postcode", "NM1 2AB"),
+                ("happened-day", "23"),
+                ("happened-month", "11"),
+                ("happened-year", "2026"),
+                ("category", "neglect"),
+                ("what", "Came to school hungry again"),
+                ("who", "Class teacher"),
+                ("action_taken", "Gave breakfast; told the DSL"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let concern_path = r.location().to_owned();
+    let concern = teacher.get(&concern_path).await;
+    assert!(concern.body.contains("Make a referral"));
+    let concern_id = concern_path.trim_start_matches("/concerns/");
+    let form = teacher
+        .get(&format!("/referrals/new?concern={concern_id}"))
+        .await;
+    assert!(
+        form.body.contains("value=\"Httpworth\""),
+        "pre-filled from the concern"
+    );
+    assert!(form.body.contains("Came to school hungry again"));
+    let la = w.app.find_agency("999").await.unwrap().id.to_string();
+    let r = teacher
+        .post(
+            "/referrals/new",
+            &[
+                ("concern", concern_id),
+                ("la", &la),
+                ("given_name", "Ada"),
+                ("family_name", "Httpworth"),
+                ("dob-day", "2"),
+                ("dob-month", "5"),
+                ("dob-year", "2017"),
+                ("sex", "F"),
+                ("postcode", "NM1 2AB"),
+                ("source", "2A"),
+                ("reasons", "Came to school hungry again"),
+                ("consent", "given"),
+                ("lawful_basis", "art6_1_e"),
+                ("urgency", "standard"),
+                ("child_safe_now", "yes"),
+                ("referrer_contact", "01632 960555"),
+                ("household_name_1", "Bo Httpworth"),
+                ("household_relationship_1", "mother"),
+                ("household_pr_1", "yes"),
+                ("factors", "2A"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let referral_path = r.location().split('?').next().unwrap().to_owned();
+    let sent = teacher.get(r.location()).await;
+    assert!(sent.body.contains("Referral sent"));
+    assert!(sent.body.contains("Received: awaiting the front door"));
+    // The front door screens it: create a record, then decide.
+    let mut front = Browser::new(&w);
+    front
+        .sign_in("front.door@demo.safeguard.test", DEMO_PW)
+        .await;
+    let queue = front.get("/front-door").await;
+    assert!(queue.body.contains("Ada Httpworth"));
+    let id = referral_path.trim_start_matches("/referrals/");
+    let page = front.get(&format!("/front-door/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("None of these: create a new record"));
+    let r = front
+        .post(
+            &format!("/front-door/{id}/link"),
+            &[("child", ""), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = front.get(&format!("/front-door/{id}")).await;
+    assert!(page.body.contains("Record the decision"));
+    let r = front
+        .post(
+            &format!("/front-door/{id}/decide"),
+            &[
+                ("outcome", "nfa"),
+                ("reasons", "Support in school"),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "no advice with NFA");
+    assert!(r.body.contains("href=\"#advice\""));
+    let r = front
+        .post(
+            &format!("/front-door/{id}/decide"),
+            &[
+                ("outcome", "early_help"),
+                ("reasons", "Family support will help"),
+                ("advice", ""),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/front-door", "{}", r.body);
+    // The teacher sees the decision; the teacher cannot screen.
+    let mine = teacher.get("/referrals").await;
+    assert!(mine.body.contains("Decided"));
+    let seen = teacher.get(&referral_path).await;
+    assert!(seen.body.contains("Decision: Signpost to early help"));
+    assert!(seen.body.contains("Family support will help"));
+    assert_eq!(
+        teacher.get(&format!("/front-door/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        teacher.get("/front-door").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let notes = teacher.get("/notifications").await;
+    assert!(notes.body.contains("Decision on your referral"));
+    let note_id = uuid_after(&notes.body, "action=\"/notifications/").to_owned();
+    let r = teacher
+        .post(&format!("/notifications/{note_id}/read"), &[])
+        .await;
+    assert_eq!(r.location(), "/notifications");
+}
