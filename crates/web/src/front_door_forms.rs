@@ -165,7 +165,10 @@ impl ConcernForm {
             errors.push(FieldError::new("what", "Enter what was seen or said"));
         }
         if self.action_taken.trim().is_empty() {
-            errors.push(FieldError::new("action_taken", "Enter what you did about it"));
+            errors.push(FieldError::new(
+                "action_taken",
+                "Enter what you did about it",
+            ));
         }
         match (child, happened, category) {
             (Some(child), Some(happened_on), Some(category)) if errors.is_empty() => {
