@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# End-to-end browser test: starts `safeguard serve --demo` on a free port with a
-# throw-away SQLite database, runs tests/browser/journey.mjs against it in
-# headless Chromium (Debian's package) and stops the server.
+# End-to-end browser tests: starts `safeguard serve --demo` on a free port with a
+# throw-away SQLite database, runs tests/browser/journey.mjs and then
+# tests/browser/referral.mjs against it in headless Chromium (Debian's package)
+# and stops the server.
 #
 #   scripts/browser-test.sh
 #
 # Env: SAFEGUARD_BIN (default target/debug/safeguard, built if missing),
-#      SCREENSHOT_DIR (default tests/browser/screenshots).
-# Exit code: that of the journey (0 = pass).
+#      SCREENSHOT_DIR (default tests/browser/screenshots),
+#      BROWSER_SCRIPT (run only this script instead of both).
+# Exit code: 0 if every script passed, else 1 (every script is run either way).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
-script="${BROWSER_SCRIPT:-tests/browser/journey.mjs}"
-name="browser-test ($(basename "$script"))"
+if [[ -n "${BROWSER_SCRIPT:-}" ]]; then
+  scripts=("$BROWSER_SCRIPT")
+else
+  scripts=(tests/browser/journey.mjs tests/browser/referral.mjs)
+fi
+name="browser-test"
 
 log() { echo "$name: $*" >&2; }
 
@@ -83,10 +89,25 @@ if [[ "$ready" -ne 1 ]]; then
   log "server not healthy at $url/healthz after 60 s"
   exit 1
 fi
-log "server ready; running $script"
+log "server ready"
 
-set +e
-SAFEGUARD_URL="$url" node "$script"
-status=$?
-set -e
+failed=()
+for script in "${scripts[@]}"; do
+  log "running $script"
+  set +e
+  SAFEGUARD_URL="$url" node "$script"
+  code=$?
+  set -e
+  if [[ "$code" -ne 0 ]]; then
+    log "$script FAILED (exit code $code)"
+    failed+=("$script")
+  fi
+done
+if [[ "${#failed[@]}" -eq 0 ]]; then
+  log "passed: ${scripts[*]}"
+  status=0
+else
+  log "FAILED: ${failed[*]}"
+  status=1
+fi
 exit "$status"
