@@ -108,6 +108,8 @@ pub struct ChildRecord {
     pub agencies: Vec<AgencyInvolved>,
     /// Chronology, newest first.
     pub chronology: Vec<ChronologyLine>,
+    /// Cases (episodes), newest first, with their clocks and next steps.
+    pub cases: Vec<crate::cases::CaseView>,
     /// Why the viewer may see it (from policy).
     pub access_reason: &'static str,
     /// Whether the viewer may edit it.
@@ -307,6 +309,12 @@ impl App {
                 });
             }
         }
+        let cases = tx
+            .cases_of_child(id)
+            .await?
+            .into_iter()
+            .map(|c| self.case_view(c))
+            .collect();
         let mut chronology = Vec::new();
         for entry in tx.chronology(id).await? {
             let agency_name = match entry.agency {
@@ -333,6 +341,7 @@ impl App {
             people,
             agencies,
             chronology,
+            cases,
             access_reason: decision.reason(),
             can_edit,
         })

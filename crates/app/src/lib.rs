@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cases;
 pub mod children;
 pub mod demo;
 pub mod matching;

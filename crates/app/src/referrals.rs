@@ -795,6 +795,21 @@ impl App {
         });
         referral.version += 1;
         save_referral(&mut tx, &referral).await?;
+        let screened = safeguard_domain::journey::CaseEvent::Screened(input.outcome);
+        if crate::cases::opens_case(screened) {
+            let case = safeguard_domain::Case::open(
+                safeguard_domain::CaseId::new(),
+                child_id,
+                Some(id),
+                referral.received_on,
+                input.outcome,
+                today,
+                user.practitioner.id,
+                self.now(),
+            )
+            .map_err(|e| AppError::Invalid(vec![FieldError::new("outcome", e.to_string())]))?;
+            tx.insert_case(&case).await?;
+        }
         let from = match referral.referrer_agency {
             Some(a) => tx.get_agency(a).await?.map(|a| a.name),
             None => None,

@@ -376,3 +376,166 @@ async fn the_demo_queue_has_waiting_overdue_and_decided_referrals() {
         b.finish().await;
     }
 }
+
+/// A referral from the demo teacher, decided by the demo front door with `outcome`, about a new
+/// child; returns the child.
+async fn decided_referral(
+    app: &App,
+    outcome: safeguard_domain::ScreeningOutcome,
+    family: &str,
+) -> safeguard_domain::ChildId {
+    use safeguard_app::referrals::{DecisionInput, ReferralInput};
+    use safeguard_domain::{ConsentStatus, LawfulBasis, ReferralSource, Urgency};
+    let teacher = signed_in(app, "teacher@demo.safeguard.test").await;
+    let front = signed_in(app, "front.door@demo.safeguard.test").await;
+    let la = app.find_agency("999").await.unwrap();
+    let id = app
+        .make_referral(
+            &teacher,
+            ReferralInput {
+                la: la.id,
+                child: referred_child(family),
+                source: ReferralSource::parse("2A").unwrap(),
+                reasons: "Worried".into(),
+                factors: vec![],
+                consent: ConsentStatus::WouldPrejudice,
+                lawful_basis: LawfulBasis::PublicTask,
+                urgency: Urgency::Immediate,
+                child_safe_now: false,
+                household: vec![],
+                communication_needs: String::new(),
+                referrer_contact: "01632 960000".into(),
+                referrer_name: None,
+                concern: None,
+            },
+        )
+        .await
+        .unwrap();
+    let child = app.link_referral(&front, id, None, 1).await.unwrap();
+    app.decide_referral(
+        &front,
+        id,
+        DecisionInput {
+            outcome,
+            protection: None,
+            reasons: "Reasonable cause to suspect significant harm".into(),
+            advice: String::new(),
+            version: 2,
+        },
+    )
+    .await
+    .unwrap();
+    child
+}
+
+#[tokio::test]
+async fn a_case_runs_from_strategy_discussion_to_a_reviewed_plan() {
+    use safeguard_app::cases::CaseStepInput;
+    use safeguard_domain::case::event_code;
+    use safeguard_domain::journey::{CaseEvent, CaseState};
+    use safeguard_domain::{AbuseCategory, ConferenceKind, ScreeningOutcome};
+    for b in backends().await {
+        let (app, clock) = demo_app(b.store.clone()).await;
+        let child =
+            decided_referral(&app, ScreeningOutcome::StrategyDiscussion, "Casewright").await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let record = app.view_child(&front, child).await.unwrap();
+        assert_eq!(
+            record.cases.len(),
+            1,
+            "{}: the decision opened a case",
+            b.name
+        );
+        let case = record.cases[0].case.clone();
+        assert_eq!(case.state, CaseState::StrategyDiscussion);
+        let step = |event: CaseEvent, on: jiff::civil::Date, version: u32| CaseStepInput {
+            event: event_code(event),
+            on,
+            note: "LA social care (Fran Door), police (Pat Police-Lead), health (Hana Health-Lead)"
+                .into(),
+            category: None,
+            version,
+        };
+        let mon = jiff::civil::date(2026, 11, 23);
+        // A conference before section 47 enquiries is refused, saying what must happen first.
+        let err = app
+            .record_case_step(
+                &front,
+                case.id,
+                step(CaseEvent::ConferenceHeld(ConferenceKind::Initial), mon, 1),
+            )
+            .await
+            .unwrap_err();
+        let AppError::Invalid(fields) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(fields[0].field, "event");
+        app.record_case_step(&front, case.id, step(CaseEvent::S47Initiated, mon, 1))
+            .await
+            .unwrap();
+        // The ICPC target is 15 working days after the s47 strategy discussion (T5).
+        let record = app.view_child(&front, child).await.unwrap();
+        let t5 = &record.cases[0].clocks[0];
+        assert_eq!(t5.due, app.calendar().add_working_days(mon, 15));
+        // A stale form is refused.
+        assert!(matches!(
+            app.record_case_step(
+                &front,
+                case.id,
+                step(CaseEvent::S47FoundContinuingRisk, mon, 1)
+            )
+            .await,
+            Err(AppError::Conflict { .. })
+        ));
+        app.record_case_step(
+            &front,
+            case.id,
+            step(CaseEvent::S47FoundContinuingRisk, mon, 2),
+        )
+        .await
+        .unwrap();
+        clock.advance(jiff::SignedDuration::from_hours(24 * 5));
+        let fri = jiff::civil::date(2026, 11, 27);
+        app.record_case_step(
+            &front,
+            case.id,
+            step(CaseEvent::ConferenceHeld(ConferenceKind::Initial), fri, 3),
+        )
+        .await
+        .unwrap();
+        let mut plan = step(CaseEvent::CpPlanStarted, fri, 4);
+        let err = app
+            .record_case_step(&front, case.id, plan.clone())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AppError::Invalid(ref f) if f[0].field == "category"),
+            "{err:?}"
+        );
+        plan.category = Some(AbuseCategory::Neglect);
+        app.record_case_step(&front, case.id, plan).await.unwrap();
+        let record = app.view_child(&front, child).await.unwrap();
+        let cv = &record.cases[0];
+        assert_eq!(cv.case.state, CaseState::CpPlan);
+        assert!(
+            cv.clocks
+                .iter()
+                .any(|c| c.rule == safeguard_domain::timescales::RuleId::T6FirstCoreGroup)
+        );
+        assert!(
+            record
+                .chronology
+                .iter()
+                .any(|l| l.entry.summary.starts_with("Child protection plan started"))
+        );
+        // Someone with no relationship cannot record steps.
+        let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
+        assert!(matches!(
+            app.record_case_step(&sw, case.id, step(CaseEvent::CoreGroupMet, fri, 5))
+                .await,
+            Err(AppError::Denied(_))
+        ));
+        assert_eq!(app.verify_audit().await.unwrap().first_bad, None);
+        b.finish().await;
+    }
+}

@@ -135,6 +135,9 @@ pub mod kinds {
     /// Marker for [`super::NotificationId`].
     #[derive(Debug)]
     pub enum Notification {}
+    /// Marker for `CaseId`.
+    #[derive(Debug)]
+    pub enum Case {}
 }
 
 /// A child (including an unborn child).

@@ -7,6 +7,7 @@
 //! trait.
 
 pub mod calendar;
+pub mod case;
 pub mod clock;
 pub mod clocks;
 mod coded;
@@ -22,6 +23,7 @@ pub mod upn;
 pub mod validate;
 
 pub use calendar::Calendar;
+pub use case::{Case, CaseClock, CaseError, CaseId, CaseStep};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use clocks::ClockStatus;
 pub use codes::*;

@@ -63,7 +63,8 @@ macro_rules! conformance_tests {
             audit_rows_cannot_be_updated_or_deleted,
             audit_verify_names_the_tampered_seq,
             concerns_referrals_and_notifications,
-            referral_saves_from_an_old_version_are_refused
+            referral_saves_from_an_old_version_are_refused,
+            cases_round_trip_with_optimistic_versions
         );
     };
     (@each $make:path, $($name:ident),+) => {
@@ -827,4 +828,42 @@ pub async fn referral_saves_from_an_old_version_are_refused(h: &dyn Harness) {
         tx.update_referral(&ghost).await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+/// Cases round-trip whole, list per child, and refuse a save from an old version.
+pub async fn cases_round_trip_with_optimistic_versions(h: &dyn Harness) {
+    let s = h.store();
+    let c = child("Roberta", "Applewood", None, "NM1 2AB");
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_child(&ChildRow {
+        child: c.clone(),
+        owning_team: None,
+    })
+    .await
+    .unwrap();
+    let mut case = safeguard_domain::Case::open(
+        safeguard_domain::CaseId::new(),
+        c.id,
+        None,
+        date(2026, 3, 2),
+        ScreeningOutcome::Assessment,
+        date(2026, 3, 2),
+        PractitionerId::new(),
+        jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+    )
+    .unwrap();
+    tx.insert_case(&case).await.unwrap();
+    assert_eq!(tx.get_case(case.id).await.unwrap(), Some(case.clone()));
+    let stale = case.clone();
+    case.version = 2;
+    case.steps[0].note = "Saved first".into();
+    tx.update_case(&case).await.unwrap();
+    let mut second = stale;
+    second.version = 2;
+    assert!(matches!(
+        tx.update_case(&second).await,
+        Err(StoreError::Conflict { what: "case" })
+    ));
+    assert_eq!(tx.cases_of_child(c.id).await.unwrap(), vec![case]);
+    assert!(tx.cases_of_child(ChildId::new()).await.unwrap().is_empty());
 }

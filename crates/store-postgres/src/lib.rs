@@ -18,9 +18,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::ids::Id;
 use safeguard_domain::{
-    Agency, AgencyId, AgencyKind, Area, Child, ChildId, ChildPerson, ChronologyEntry, Concern,
-    ConcernId, Involvement, NhsNumber, NotificationId, Person, Practitioner, PractitionerId,
-    Referral, ReferralId, Relationship, Role, Team, TeamId, Urgency,
+    Agency, AgencyId, AgencyKind, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry,
+    Concern, ConcernId, Involvement, NhsNumber, NotificationId, Person, Practitioner,
+    PractitionerId, Referral, ReferralId, Relationship, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
@@ -1189,6 +1189,60 @@ impl Tx for PostgresTx {
             return Err(StoreError::NotFound("notification"));
         }
         Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_case(&mut self, c: &Case) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO cases (id, child_id, version, state, opened_on, doc) \
+             VALUES ($1, $2, $3, $4, $5::date, $6)",
+        )
+        .bind(c.id.as_uuid())
+        .bind(c.child.as_uuid())
+        .bind(i64::from(c.version))
+        .bind(c.state.code())
+        .bind(date_text(c.referral_on))
+        .bind(to_doc(c)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_case(&mut self, c: &Case) -> StoreResult<()> {
+        let q = sqlx::query(
+            "UPDATE cases SET version = $1, state = $2, doc = $3 WHERE id = $4 AND version = $1 - 1",
+        )
+        .bind(i64::from(c.version))
+        .bind(c.state.code())
+        .bind(to_doc(c)?)
+        .bind(c.id.as_uuid());
+        if self.write(q).await?.rows_affected() == 0 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM cases WHERE id = $1")
+                .bind(c.id.as_uuid())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict { what: "case" },
+                None => StoreError::NotFound("case"),
+            });
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
+        self.doc_by_id("SELECT doc FROM cases WHERE id = $1", id.as_uuid())
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn cases_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Case>> {
+        self.docs_where(
+            "SELECT doc FROM cases WHERE child_id = $1 ORDER BY opened_on DESC, id DESC",
+            child.as_uuid(),
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all)]

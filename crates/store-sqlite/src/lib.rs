@@ -13,9 +13,9 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
-    Agency, AgencyId, AgencyKind, Area, Child, ChildId, ChildPerson, ChronologyEntry, Concern,
-    ConcernId, Involvement, NhsNumber, NotificationId, Person, Practitioner, PractitionerId,
-    Referral, ReferralId, Relationship, Role, Team, TeamId, Urgency,
+    Agency, AgencyId, AgencyKind, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry,
+    Concern, ConcernId, Involvement, NhsNumber, NotificationId, Person, Practitioner,
+    PractitionerId, Referral, ReferralId, Relationship, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
@@ -1050,6 +1050,61 @@ impl Tx for SqliteTx {
             return Err(StoreError::NotFound("notification"));
         }
         Ok(())
+    }
+
+    async fn insert_case(&mut self, c: &Case) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO cases (id, child_id, version, state, opened_on, doc) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(c.id.to_string())
+        .bind(c.child.to_string())
+        .bind(i64::from(c.version))
+        .bind(c.state.code())
+        .bind(c.referral_on.to_string())
+        .bind(to_doc(c)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_case(&mut self, c: &Case) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE cases SET version = ?1, state = ?2, doc = ?3 WHERE id = ?4 AND version = ?1 - 1",
+        )
+        .bind(i64::from(c.version))
+        .bind(c.state.code())
+        .bind(to_doc(c)?)
+        .bind(c.id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM cases WHERE id = ?")
+                .bind(c.id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict { what: "case" },
+                None => StoreError::NotFound("case"),
+            });
+        }
+        Ok(())
+    }
+
+    async fn get_case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
+        self.doc_by_id("SELECT doc FROM cases WHERE id = ?", id.to_string())
+            .await
+    }
+
+    async fn cases_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Case>> {
+        self.docs_where(
+            "SELECT doc FROM cases WHERE child_id = ? ORDER BY opened_on DESC, id DESC",
+            child.to_string(),
+        )
+        .await
     }
 
     async fn replace_holidays(&mut self, dates: &[Date]) -> StoreResult<()> {

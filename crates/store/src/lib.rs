@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
-    Agency, AgencyId, Area, Child, ChildId, ChildPerson, ChronologyEntry, Concern, ConcernId,
-    Involvement, NhsNumber, NotificationId, Person, Postcode, Practitioner, PractitionerId,
-    Referral, ReferralId, Team, TeamId,
+    Agency, AgencyId, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry, Concern,
+    ConcernId, Involvement, NhsNumber, NotificationId, Person, Postcode, Practitioner,
+    PractitionerId, Referral, ReferralId, Team, TeamId,
 };
 
 pub use audit::{AuditEvent, AuditRecord, GENESIS_HASH, VerifyReport};
@@ -312,6 +312,17 @@ pub trait Tx: Send {
         id: NotificationId,
         recipient: PractitionerId,
     ) -> StoreResult<()>;
+
+    // --- cases ---
+    /// Opens a case.
+    async fn insert_case(&mut self, case: &Case) -> StoreResult<()>;
+    /// Saves a case whose `version` is one more than the stored one; Conflict (`what` = "case")
+    /// when someone else saved it first.
+    async fn update_case(&mut self, case: &Case) -> StoreResult<()>;
+    /// One case.
+    async fn get_case(&mut self, id: CaseId) -> StoreResult<Option<Case>>;
+    /// A child's cases, newest first.
+    async fn cases_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Case>>;
 
     // --- calendar ---
     /// Replaces the stored bank holidays.

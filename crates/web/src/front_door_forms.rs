@@ -534,3 +534,72 @@ mod tests {
         assert_eq!(d.version, 3);
     }
 }
+
+/// Record the next step of a case.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CaseStepForm {
+    #[serde(default)]
+    pub event: String,
+    #[serde(default, rename = "on-day")]
+    pub on_day: String,
+    #[serde(default, rename = "on-month")]
+    pub on_month: String,
+    #[serde(default, rename = "on-year")]
+    pub on_year: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub version: u32,
+}
+
+impl CaseStepForm {
+    pub fn parse(&self) -> Result<safeguard_app::cases::CaseStepInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.event.trim().is_empty() {
+            errors.push(FieldError::new("event", "Select what happened"));
+        }
+        let on = match parse_date_parts(
+            "on",
+            "The date",
+            &self.on_day,
+            &self.on_month,
+            &self.on_year,
+        ) {
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                errors.push(FieldError::new("on-day", "Enter the date it happened"));
+                None
+            }
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let category = match optional(&self.category)
+            .map(safeguard_domain::AbuseCategory::parse)
+            .transpose()
+        {
+            Ok(c) => c,
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "category",
+                    "Select a category from the list",
+                ));
+                None
+            }
+        };
+        match on {
+            Some(on) if errors.is_empty() => Ok(safeguard_app::cases::CaseStepInput {
+                event: self.event.clone(),
+                on,
+                note: self.note.clone(),
+                category,
+                version: self.version,
+            }),
+            _ => Err(errors),
+        }
+    }
+}

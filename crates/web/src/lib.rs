@@ -108,6 +108,10 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
         .route("/front-door/{id}/decide", post(front_door::decide))
         .route("/notifications", get(front_door::notifications))
         .route("/notifications/{id}/read", post(front_door::mark_read))
+        .route(
+            "/children/{child}/cases/{case}/steps",
+            post(pages::case_step),
+        )
         .route("/admin", get(pages::admin))
         .route("/admin/agencies", post(pages::admin_agency))
         .route("/admin/teams", post(pages::admin_team))

@@ -394,11 +394,55 @@ fn child_id(s: &str) -> Result<ChildId, WebError> {
 
 /// `GET /children/{id}`.
 pub(crate) async fn child(State(st): State<AppState>, u: SignedIn, Path(id): Path<String>) -> Page {
-    let r = st.app.view_child(&u.user, child_id(&id)?).await?;
-    Ok(render(&ChildPage {
-        chrome: Chrome::user(&r.child.name.full(), &u.user, &u.csrf, &st.app, ""),
-        r,
-    }))
+    child_page(&st, &u, child_id(&id)?, Default::default(), vec![]).await
+}
+
+async fn child_page(
+    st: &AppState,
+    u: &SignedIn,
+    id: ChildId,
+    step: crate::front_door_forms::CaseStepForm,
+    errors: Vec<FieldError>,
+) -> Page {
+    let r = st.app.view_child(&u.user, id).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    Ok(render_status(
+        status,
+        &ChildPage {
+            chrome: Chrome::user(&r.child.name.full(), &u.user, &u.csrf, &st.app, "")
+                .with_errors(errors),
+            r,
+            step,
+            categories: safeguard_domain::AbuseCategory::ALL,
+        },
+    ))
+}
+
+/// `POST /cases/{id}/steps`: record the next step of a child's case.
+pub(crate) async fn case_step(
+    State(st): State<AppState>,
+    u: SignedIn,
+    Path((child, case)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<crate::front_door_forms::CaseStepForm>,
+) -> Page {
+    let child = child_id(&child)?;
+    let case: safeguard_domain::CaseId = case.parse().map_err(|_| WebError::NotFound)?;
+    let result = match f.parse() {
+        Ok(input) => st
+            .app
+            .record_case_step(&u.user, case, input)
+            .await
+            .map_err(form_errors),
+        Err(errors) => Err(Ok((errors, None))),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/children/{child}#case")).into_response()),
+        Err(e) => child_page(&st, &u, child, f, e?.0).await,
+    }
 }
 
 async fn child_form_page(

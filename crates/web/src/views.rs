@@ -184,6 +184,11 @@ pub(crate) fn due_state(due: &jiff::civil::Date, today: &jiff::civil::Date) -> &
     }
 }
 
+/// "T3" for a timescale rule.
+pub(crate) fn rule_code(id: &safeguard_domain::timescales::RuleId) -> &'static str {
+    safeguard_domain::timescales::rule(*id).code
+}
+
 /// Roles as a readable list.
 pub(crate) fn roles_text(roles: &[Role]) -> String {
     roles
@@ -327,6 +332,8 @@ pub(crate) struct SearchPage {
 pub(crate) struct ChildPage {
     pub chrome: Chrome,
     pub r: ChildRecord,
+    pub step: crate::front_door_forms::CaseStepForm,
+    pub categories: &'static [safeguard_domain::AbuseCategory],
 }
 
 #[derive(Template)]

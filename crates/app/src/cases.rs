@@ -1,0 +1,159 @@
+//! A child's case after the front door: each statutory step recorded against the state machine
+//! of Working Together (spec §1.4), with its clocks, on the child's chronology, audited.
+
+use safeguard_domain::case::{event_code, parse_event_code};
+use safeguard_domain::journey::CaseEvent;
+use safeguard_domain::{
+    AbuseCategory, Case, CaseClock, CaseError, CaseId, CaseStep, ChronologyEntry, EventId,
+};
+use safeguard_policy::{Action, ChildFacts, Resource};
+use safeguard_store::{StoreError, Tx};
+
+use crate::{App, AppError, AppResult, CurrentUser, FieldError};
+
+/// A case as the child's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseView {
+    /// The case.
+    pub case: Case,
+    /// Its clocks as of today.
+    pub clocks: Vec<CaseClock>,
+    /// The steps the guidance allows next, as (form code, label).
+    pub next: Vec<(String, String)>,
+}
+
+/// What a worker enters to record a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseStepInput {
+    /// The event's form code (see `safeguard_domain::case::event_code`).
+    pub event: String,
+    /// When it happened.
+    pub on: jiff::civil::Date,
+    /// Attendees, decisions, actions and owners.
+    pub note: String,
+    /// For a plan, the category the conference set.
+    pub category: Option<AbuseCategory>,
+    /// The version of the case the worker saw.
+    pub version: u32,
+}
+
+impl App {
+    pub(crate) fn case_view(&self, case: Case) -> CaseView {
+        let clocks = case.clocks(self.today(), &self.calendar());
+        let next = case
+            .next_events()
+            .into_iter()
+            .map(|e| (event_code(e), e.to_string()))
+            .collect();
+        CaseView { case, clocks, next }
+    }
+
+    /// Records the next step of a case, if the guidance allows it now.
+    pub async fn record_case_step(
+        &self,
+        user: &CurrentUser,
+        id: CaseId,
+        input: CaseStepInput,
+    ) -> AppResult<()> {
+        let Some(event) = parse_event_code(&input.event) else {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "event",
+                "Select what happened",
+            )]));
+        };
+        let mut tx = self.begin().await?;
+        let mut case = tx.get_case(id).await?.ok_or(AppError::NotFound("case"))?;
+        let row = tx
+            .get_child(case.child)
+            .await?
+            .ok_or(AppError::NotFound("child"))?;
+        let facts = ChildFacts {
+            allocated: tx.allocations(case.child).await?,
+            owning_team: row.owning_team,
+            school: row.child.school,
+        };
+        let subject = format!("child:{}", case.child);
+        let (mut tx, decision) = self
+            .authorize(
+                tx,
+                user,
+                Action::EditChild,
+                Resource::Child(&facts),
+                "case.step",
+                &subject,
+            )
+            .await?;
+        if case.version != input.version {
+            return Err(stale_case());
+        }
+        let step = CaseStep {
+            on: input.on,
+            event,
+            note: input.note.trim().to_owned(),
+            category: input.category,
+            recorded_by: user.practitioner.id,
+            recorded_at: self.now(),
+        };
+        case.apply(step, self.today(), &self.calendar())
+            .map_err(|e| match e {
+                CaseError::Transition(t) => {
+                    AppError::Invalid(vec![FieldError::new("event", t.to_string())])
+                }
+                CaseError::Date { field, message } => {
+                    AppError::Invalid(vec![FieldError::new(field, message)])
+                }
+                CaseError::MissingCategory => AppError::Invalid(vec![FieldError::new(
+                    "category",
+                    CaseError::MissingCategory.to_string(),
+                )]),
+            })?;
+        case.version += 1;
+        save_case(&mut tx, &case).await?;
+        let mut summary = event.to_string();
+        if let Some(c) = input.category {
+            summary.push_str(&format!(" (category: {})", c.label()));
+        }
+        tx.add_chronology(&ChronologyEntry {
+            id: EventId::new(),
+            child: case.child,
+            date: input.on,
+            summary,
+            agency: Some(user.agency.id),
+            recorded_by: Some(user.practitioner.id),
+        })
+        .await?;
+        tx.append_audit(&self.event(
+            &user.audit_name(),
+            "case.step",
+            &subject,
+            Some(decision),
+            serde_json::json!({"case": id, "event": event_code(event), "state": case.state.code()}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The event that opens a case for a front-door outcome, if it opens one.
+pub(crate) fn opens_case(event: CaseEvent) -> bool {
+    !matches!(
+        event,
+        CaseEvent::Screened(safeguard_domain::ScreeningOutcome::NoFurtherAction)
+    )
+}
+
+fn stale_case() -> AppError {
+    AppError::Conflict {
+        message: "Someone else recorded a step on this case since you opened it. Nothing you entered was saved: reload the page to see it, then try again".into(),
+        field: "event",
+        existing: None,
+    }
+}
+
+async fn save_case(tx: &mut Box<dyn Tx>, case: &Case) -> AppResult<()> {
+    match tx.update_case(case).await {
+        Err(StoreError::Conflict { .. }) => Err(stale_case()),
+        other => Ok(other?),
+    }
+}
