@@ -583,6 +583,9 @@ impl App {
             front_door: ids.get("front.door").copied(),
         };
         self.seed_referrals(&mut tx, &people, &seeded).await?;
+        if let Some(sw) = social_worker {
+            self.seed_cases(&mut tx, la.id, cin_team.id, sw).await?;
+        }
         tx.append_audit(&self.event(
             "system",
             "demo.seed",
@@ -830,6 +833,179 @@ impl App {
                     })
                     .await?;
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl App {
+    /// One child at each stage of the statutory journey, allocated to the demo social worker,
+    /// with dates relative to today so some clocks are overdue: an assessment past its 45
+    /// working days, a strategy discussion just held, an s47 enquiry past its conference target,
+    /// a plan whose first review is overdue, a child in need plan and a closed case.
+    async fn seed_cases(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        la: AgencyId,
+        team: TeamId,
+        worker: PractitionerId,
+    ) -> AppResult<()> {
+        use safeguard_domain::journey::CaseEvent;
+        use safeguard_domain::{
+            AbuseCategory, Case, CaseId, CaseStep, ClosureReason, ConferenceKind,
+        };
+        let cal = self.calendar();
+        let today = self.today();
+        let back = |n: u32| {
+            let mut d = today;
+            let mut left = n;
+            while left > 0 {
+                d = d.saturating_sub(jiff::Span::new().days(1));
+                if cal.is_working_day(d) {
+                    left -= 1;
+                }
+            }
+            d
+        };
+        let invalid = |e: safeguard_domain::CaseError| {
+            AppError::Invalid(vec![crate::FieldError::new("demo", e.to_string())])
+        };
+        type Plan = (
+            &'static str,
+            ScreeningOutcome,
+            u32,
+            Vec<(u32, CaseEvent, Option<AbuseCategory>)>,
+        );
+        let plans: Vec<Plan> = vec![
+            ("Aisha", ScreeningOutcome::Assessment, 50, vec![]),
+            ("Bobby", ScreeningOutcome::StrategyDiscussion, 3, vec![]),
+            (
+                "Cara",
+                ScreeningOutcome::StrategyDiscussion,
+                20,
+                vec![(18, CaseEvent::S47Initiated, None)],
+            ),
+            (
+                "Dylan",
+                ScreeningOutcome::StrategyDiscussion,
+                95,
+                vec![
+                    (93, CaseEvent::S47Initiated, None),
+                    (85, CaseEvent::S47FoundContinuingRisk, None),
+                    (80, CaseEvent::ConferenceHeld(ConferenceKind::Initial), None),
+                    (80, CaseEvent::CpPlanStarted, Some(AbuseCategory::Neglect)),
+                    (72, CaseEvent::CoreGroupMet, None),
+                ],
+            ),
+            (
+                "Esme",
+                ScreeningOutcome::Assessment,
+                40,
+                vec![(12, CaseEvent::CinPlanStarted, None)],
+            ),
+            (
+                "Felix",
+                ScreeningOutcome::Assessment,
+                60,
+                vec![(
+                    20,
+                    CaseEvent::Closed(ClosureReason::AfterAssessmentEarlyHelp),
+                    None,
+                )],
+            ),
+        ];
+        for (i, (given, outcome, opened, steps)) in plans.into_iter().enumerate() {
+            let opened_on = back(opened);
+            let child = Child {
+                id: ChildId::new(),
+                name: PersonName {
+                    given: given.into(),
+                    family: "Casebrook".into(),
+                },
+                aliases: vec![],
+                former_names: vec![],
+                birth: Birth::Born(date(2012 + i16::try_from(i).unwrap_or(0), 2, 10)),
+                sex: Sex::Unknown,
+                nhs_number: NhsNumber::from_nine_digits(
+                    998_000_010 + u32::try_from(i).unwrap_or(0) * 7,
+                ),
+                upn: None,
+                addresses: vec![Address {
+                    lines: vec![format!("{} Beacon Road", 10 + i)],
+                    town: "Northmoor".into(),
+                    postcode: Postcode::parse("NM4 7QT").map_err(|e| {
+                        AppError::Invalid(vec![crate::FieldError::new("postcode", e.to_string())])
+                    })?,
+                    from: None,
+                    to: None,
+                }],
+                responsible_la: Some(la),
+                school: None,
+                ethnicity: Some("WBRI".into()),
+                first_language: Some("English".into()),
+                groups: ChildGroups::default(),
+            };
+            let id = child.id;
+            tx.insert_child(&ChildRow {
+                child,
+                owning_team: Some(team),
+            })
+            .await?;
+            tx.allocate(id, worker).await?;
+            tx.add_involvement(
+                id,
+                &InvolvementRow {
+                    agency: la,
+                    involvement: Involvement::Working,
+                    since: opened_on,
+                },
+            )
+            .await?;
+            let at = self.now();
+            let mut case = Case::open(
+                CaseId::new(),
+                id,
+                None,
+                opened_on,
+                outcome,
+                opened_on,
+                worker,
+                at,
+            )
+            .map_err(invalid)?;
+            let mut entries = vec![(
+                opened_on,
+                safeguard_domain::journey::CaseEvent::Screened(outcome).to_string(),
+            )];
+            for (ago, event, category) in steps {
+                let on = back(ago);
+                case.apply(
+                    CaseStep {
+                        on,
+                        event,
+                        note: String::new(),
+                        category,
+                        recorded_by: worker,
+                        recorded_at: at,
+                    },
+                    today,
+                    &cal,
+                )
+                .map_err(invalid)?;
+                entries.push((on, event.to_string()));
+            }
+            tx.insert_case(&case).await?;
+            for (date, summary) in entries {
+                tx.add_chronology(&ChronologyEntry {
+                    id: EventId::new(),
+                    child: id,
+                    date,
+                    summary,
+                    agency: Some(la),
+                    recorded_by: Some(worker),
+                })
+                .await?;
             }
         }
         Ok(())

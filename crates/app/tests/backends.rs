@@ -373,6 +373,35 @@ async fn the_demo_queue_has_waiting_overdue_and_decided_referrals() {
         let teacher = signed_in(&app, "teacher@demo.safeguard.test").await;
         let mine = app.my_referrals(&teacher).await.unwrap();
         assert!(mine.iter().any(|r| r.is_decided()) && mine.iter().any(|r| !r.is_decided()));
+        // Children at every stage of the journey, some of them overdue.
+        let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
+        let mut states = std::collections::BTreeSet::new();
+        let mut overdue = 0;
+        for c in app.your_work(&sw).await.unwrap().allocated {
+            for cv in app.view_child(&sw, c.id).await.unwrap().cases {
+                states.insert(cv.case.state.code());
+                overdue += cv
+                    .clocks
+                    .iter()
+                    .filter(|k| k.status == safeguard_domain::clocks::ClockStatus::Overdue)
+                    .count();
+            }
+        }
+        for s in [
+            "cf_assessment",
+            "strategy_discussion",
+            "s47_enquiry",
+            "cp_plan",
+            "cin_plan",
+            "closed",
+        ] {
+            assert!(
+                states.contains(s),
+                "{}: no demo case in {s}: {states:?}",
+                b.name
+            );
+        }
+        assert!(overdue >= 3, "{}: {overdue} overdue clocks", b.name);
         b.finish().await;
     }
 }
