@@ -116,6 +116,17 @@ pub struct ChildRecord {
     pub can_edit: bool,
 }
 
+/// A statutory step due on one of the user's children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueItem {
+    /// The child.
+    pub child: ChildId,
+    /// The child's name.
+    pub name: String,
+    /// The clock.
+    pub clock: safeguard_domain::CaseClock,
+}
+
 /// What a user may do in general.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
@@ -136,6 +147,9 @@ pub struct Capabilities {
 pub struct YourWork {
     /// Children allocated to the user.
     pub allocated: Vec<ChildSummary>,
+    /// Statutory steps not yet done on the user's children: overdue, due today, and due in the
+    /// next seven days, soonest first.
+    pub due: Vec<DueItem>,
     /// Whether the user may search for children.
     pub can_search: bool,
     /// Whether the user may add children.
@@ -193,6 +207,10 @@ impl App {
         let mut tx = self.begin().await?;
         let rows = tx.children_allocated_to(user.practitioner.id).await?;
         let mut allocated = Vec::new();
+        let mut due = Vec::new();
+        let today = self.today();
+        let horizon = today.saturating_add(jiff::Span::new().days(7));
+        let cal = self.calendar();
         for row in &rows {
             if self.permitted(
                 user,
@@ -200,11 +218,24 @@ impl App {
                 Resource::Child(&facts(&mut tx, row).await?),
             ) {
                 allocated.push(ChildSummary::from(&row.child));
+                for case in tx.cases_of_child(row.child.id).await? {
+                    for clock in case.clocks(today, &cal) {
+                        if clock.done_on.is_none() && clock.due <= horizon {
+                            due.push(DueItem {
+                                child: row.child.id,
+                                name: row.child.name.full(),
+                                clock,
+                            });
+                        }
+                    }
+                }
             }
         }
+        due.sort_by(|a, b| a.clock.due.cmp(&b.clock.due).then(a.name.cmp(&b.name)));
         let caps = self.capabilities(user);
         Ok(YourWork {
             allocated,
+            due,
             can_search: caps.can_search,
             can_create: caps.can_create,
             is_admin: caps.is_admin,

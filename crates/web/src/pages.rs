@@ -324,6 +324,7 @@ pub(crate) async fn home(State(st): State<AppState>, u: SignedIn) -> Page {
             .unwrap_or_default(),
         user: u.user,
         allocated: work.allocated,
+        due: work.due,
         can_search: work.can_search,
         can_create: work.can_create,
         is_admin: work.is_admin,

@@ -314,6 +314,7 @@ pub(crate) struct HomePage {
     pub user: CurrentUser,
     pub team: String,
     pub allocated: Vec<ChildSummary>,
+    pub due: Vec<safeguard_app::children::DueItem>,
     pub can_search: bool,
     pub can_create: bool,
     pub is_admin: bool,
