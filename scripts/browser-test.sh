@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # End-to-end browser tests: starts `safeguard serve --demo` on a free port with a
-# throw-away SQLite database, runs tests/browser/journey.mjs and then
-# tests/browser/referral.mjs against it in headless Chromium (Debian's package)
-# and stops the server.
+# throw-away SQLite database, runs tests/browser/journey.mjs,
+# tests/browser/referral.mjs and tests/browser/case.mjs against it, in turn, in
+# headless Chromium (Debian's package) and stops the server.
 #
 #   scripts/browser-test.sh
 #
 # Env: SAFEGUARD_BIN (default target/debug/safeguard, built if missing),
 #      SCREENSHOT_DIR (default tests/browser/screenshots),
-#      BROWSER_SCRIPT (run only this script instead of both).
+#      BROWSER_SCRIPT (run only this script instead of all of them).
 # Exit code: 0 if every script passed, else 1 (every script is run either way).
 set -euo pipefail
 
@@ -17,7 +17,7 @@ cd "$repo_root"
 if [[ -n "${BROWSER_SCRIPT:-}" ]]; then
   scripts=("$BROWSER_SCRIPT")
 else
-  scripts=(tests/browser/journey.mjs tests/browser/referral.mjs)
+  scripts=(tests/browser/journey.mjs tests/browser/referral.mjs tests/browser/case.mjs)
 fi
 name="browser-test"
 

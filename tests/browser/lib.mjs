@@ -1,4 +1,4 @@
-// Shared helpers for the browser tests (journey.mjs, referral.mjs): Chromium
+// Shared helpers for the browser tests (journey.mjs, referral.mjs, case.mjs): Chromium
 // launch, per-page instrumentation (script errors, CSP, failed sub-resources,
 // third-party requests), navigation, form-field checks, and a screenshot plus
 // axe-core (WCAG 2.2 AA rule set) check of each visited page.
@@ -80,6 +80,67 @@ export async function expectField(page, label, name) {
 export async function expectNamedInput(page, name) {
   const n = await page.locator(`input[name="${name}"]`).count()
   if (n !== 1) fail(`${pathOf(page)}: expected one <input name="${name}">, found ${n}`)
+}
+
+export function expectStatus(page, status, expected, what) {
+  if (status !== expected) fail(`${what}: HTTP ${status} on ${pathOf(page)}, expected ${expected}`)
+}
+
+export async function expectH1(page, expected) {
+  const h1 = await h1Text(page)
+  if (h1 !== expected) fail(`${pathOf(page)}: h1 is "${h1}", expected "${expected}"`)
+}
+
+// The one button with this accessible name.
+export async function button(page, name) {
+  const b = page.getByRole('button', { name, exact: true })
+  const n = await b.count()
+  if (n !== 1) fail(`${pathOf(page)}: expected one "${name}" button, found ${n}`)
+  return b
+}
+
+// The one link with this accessible name inside scope (default <main>).
+export async function link(page, name, scope = 'main') {
+  const l = page.locator(scope).getByRole('link', { name, exact: true })
+  const n = await l.count()
+  if (n !== 1) fail(`${pathOf(page)}: expected one "${name}" link, found ${n}`)
+  return l
+}
+
+// Fill a GOV.UK date input: <input name="{prefix}-day|month|year">.
+export async function fillDate(page, prefix, { day, month, year }) {
+  for (const [part, value] of [['day', day], ['month', month], ['year', year]]) {
+    const input = page.locator(`input[name="${prefix}-${part}"]`)
+    if ((await input.count()) !== 1) fail(`${pathOf(page)}: expected one <input name="${prefix}-${part}">`)
+    await input.fill(value)
+  }
+}
+
+// The text of the page's GOV.UK error summary, or '' if it has none.
+export async function errorSummaryText(page) {
+  return norm(await page.locator('.govuk-error-summary').first().innerText({ timeout: 1_000 }).catch(() => ''))
+}
+
+export const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+// The one <table> in <main> whose <caption> (visually hidden or not) is exactly this
+// text, or matches this RegExp. With optional: true, null if there is no such table.
+export async function tableByCaption(page, caption, { optional = false } = {}) {
+  const pattern = caption instanceof RegExp ? caption : new RegExp(`^\\s*${escapeRegExp(caption)}\\s*$`)
+  const t = page.locator('main table').filter({ has: page.locator('caption').filter({ hasText: pattern }) })
+  const n = await t.count()
+  if (n === 0 && optional) return null
+  if (n !== 1) fail(`${pathOf(page)}: expected one table with caption "${caption}", found ${n}`)
+  return t
+}
+
+// The rows of a table's body, each as the normalised text of its cells.
+export async function tableRows(table) {
+  const rows = []
+  for (const row of await table.locator('tbody tr').all()) {
+    rows.push((await row.locator('th, td').allInnerTexts()).map(norm))
+  }
+  return rows
 }
 
 // One journey (one script run): its log prefix, its counters and its helpers.
@@ -173,10 +234,11 @@ export function createJourney(name, { screenshotPrefix = '', timeoutMs = 180_000
     return page
   }
 
-  async function goto(page, pathname) {
+  // Load a page and check its HTTP status (200 unless told otherwise).
+  async function goto(page, pathname, { status = 200 } = {}) {
     const resp = await page.goto(BASE + pathname, { waitUntil: 'load' })
     if (!resp) fail(`GET ${pathname}: no response`)
-    if (resp.status() !== 200) fail(`GET ${pathname}: HTTP ${resp.status()}, expected 200`)
+    if (resp.status() !== status) fail(`GET ${pathname}: HTTP ${resp.status()}, expected ${status}`)
     return resp
   }
 
@@ -274,6 +336,16 @@ export function createJourney(name, { screenshotPrefix = '', timeoutMs = 180_000
     log(`signed in as ${email}, on ${pathOf(page)}`)
   }
 
+  // Sign out with the header's "Sign out" button and check a signed-in page now
+  // sends us to the sign-in page.
+  async function signOut(page) {
+    const status = await clickAndWait(page, await button(page, 'Sign out'), 'signing out')
+    expectStatus(page, status, 200, 'signing out')
+    await goto(page, '/home')
+    if (pathOf(page) !== '/sign-in') fail(`after signing out, /home went to ${pathOf(page)}, expected /sign-in`)
+    log('signed out')
+  }
+
   // Run a journey: launch Chromium, run steps(browser), take a screenshot of the
   // failing page if a step fails, print the summary and exit.
   async function run(steps) {
@@ -335,6 +407,7 @@ export function createJourney(name, { screenshotPrefix = '', timeoutMs = 180_000
     checkPage,
     signInForm,
     signIn,
+    signOut,
     run,
   }
 }

@@ -14,7 +14,20 @@
 // Usually run through scripts/browser-test.sh, which starts the server.
 // Exit code 0 only if every step passed and axe found no violations.
 
-import { UUID, createJourney, fail, norm, pathOf, h1Text, expectField } from './lib.mjs'
+import {
+  UUID,
+  createJourney,
+  fail,
+  norm,
+  pathOf,
+  expectField,
+  expectStatus,
+  expectH1,
+  button,
+  link,
+  fillDate,
+  errorSummaryText,
+} from './lib.mjs'
 
 const TEACHER = 'teacher@demo.safeguard.test'
 const FRONT_DOOR = 'front.door@demo.safeguard.test'
@@ -22,7 +35,7 @@ const OUTCOME = 'Child and family assessment (section 17)'
 const CONCERN_PATH = new RegExp(`^/concerns/(${UUID})$`, 'i')
 const REFERRAL_PATH = new RegExp(`^/referrals/(${UUID})$`, 'i')
 
-const { log, problem, newPage, goto, clickAndWait, checkPage, signIn, run } = createJourney('browser referral journey', {
+const { log, problem, newPage, goto, clickAndWait, checkPage, signIn, signOut, run } = createJourney('browser referral journey', {
   screenshotPrefix: 'referral-',
   timeoutMs: 240_000,
 })
@@ -49,10 +62,6 @@ const HAPPENED = { day: String(seen.getUTCDate()), month: String(seen.getUTCMont
 
 // ---------------------------------------------------------------------------
 
-function expectStatus(page, status, expected, what) {
-  if (status !== expected) fail(`${what}: HTTP ${status} on ${pathOf(page)}, expected ${expected}`)
-}
-
 // Follow a service-navigation link. A missing or wrong link is a problem (the run
 // fails), but the journey carries on by going to the page directly, so that one
 // run reports everything that is wrong.
@@ -75,25 +84,6 @@ async function followNav(page, label, href) {
   if (pathOf(page) !== href) fail(`"${label}" went to ${pathOf(page)}, expected ${href}`)
 }
 
-async function expectH1(page, expected) {
-  const h1 = await h1Text(page)
-  if (h1 !== expected) fail(`${pathOf(page)}: h1 is "${h1}", expected "${expected}"`)
-}
-
-async function button(page, name) {
-  const b = page.getByRole('button', { name, exact: true })
-  const n = await b.count()
-  if (n !== 1) fail(`${pathOf(page)}: expected one "${name}" button, found ${n}`)
-  return b
-}
-
-async function link(page, name, scope = 'main') {
-  const l = page.locator(scope).getByRole('link', { name, exact: true })
-  const n = await l.count()
-  if (n !== 1) fail(`${pathOf(page)}: expected one "${name}" link, found ${n}`)
-  return l
-}
-
 // Check one radio, found by its label inside the fieldset with this legend.
 async function chooseRadio(page, legend, label, name) {
   const group = page.getByRole('group', { name: legend, exact: true })
@@ -108,23 +98,6 @@ async function chooseRadio(page, legend, label, name) {
 async function expectValue(page, field, expected, what) {
   const actual = await field.inputValue()
   if (actual !== expected) fail(`${pathOf(page)}: ${what} is "${actual}", expected "${expected}"`)
-}
-
-async function fillDate(page, prefix, { day, month, year }) {
-  for (const [part, value] of [['day', day], ['month', month], ['year', year]]) {
-    const input = page.locator(`input[name="${prefix}-${part}"]`)
-    if ((await input.count()) !== 1) fail(`${pathOf(page)}: expected one <input name="${prefix}-${part}">`)
-    await input.fill(value)
-  }
-}
-
-async function signOut(page) {
-  const status = await clickAndWait(page, await button(page, 'Sign out'), 'signing out')
-  expectStatus(page, status, 200, 'signing out')
-  // Signed out: a signed-in page must now send us to the sign-in page.
-  await goto(page, '/referrals')
-  if (pathOf(page) !== '/sign-in') fail(`after signing out, /referrals went to ${pathOf(page)}, expected /sign-in`)
-  log('signed out')
 }
 
 // ---------------------------------------------------------------------------
@@ -199,7 +172,7 @@ async function steps(browser) {
   status = await clickAndWait(page, await button(page, 'Save the concern'), 'saving the concern')
   const concernMatch = CONCERN_PATH.exec(pathOf(page))
   if (!concernMatch) {
-    const errors = norm(await page.locator('.govuk-error-summary').first().innerText().catch(() => ''))
+    const errors = await errorSummaryText(page)
     fail(`saving the concern went to ${pathOf(page)} (HTTP ${status}), expected /concerns/{uuid}${errors ? `; errors: "${errors}"` : ''}`)
   }
   expectStatus(page, status, 200, 'saving the concern')
@@ -250,7 +223,7 @@ async function steps(browser) {
   status = await clickAndWait(page, await button(page, 'Send the referral'), 'sending the referral')
   const sentMatch = REFERRAL_PATH.exec(pathOf(page))
   if (!sentMatch || new URL(page.url()).searchParams.get('sent') !== '1') {
-    const errors = norm(await page.locator('.govuk-error-summary').first().innerText().catch(() => ''))
+    const errors = await errorSummaryText(page)
     fail(`sending the referral went to ${page.url()} (HTTP ${status}), expected /referrals/{uuid}?sent=1${errors ? `; errors: "${errors}"` : ''}`)
   }
   expectStatus(page, status, 200, 'sending the referral')
@@ -307,7 +280,7 @@ async function steps(browser) {
   await (await expectField(page, 'Reasons', 'reasons')).fill(DECISION_REASONS)
   status = await clickAndWait(page, await button(page, 'Record the decision'), 'recording the decision')
   if (pathOf(page) !== '/front-door') {
-    const errors = norm(await page.locator('.govuk-error-summary').first().innerText().catch(() => ''))
+    const errors = await errorSummaryText(page)
     fail(`recording the decision went to ${pathOf(page)} (HTTP ${status}), expected /front-door${errors ? `; errors: "${errors}"` : ''}`)
   }
   expectStatus(page, status, 200, 'recording the decision')

@@ -135,6 +135,63 @@ impl App {
     }
 }
 
+impl App {
+    /// Raises one "overdue" notification to each allocated worker for every statutory step past
+    /// its due date on an open case. Keyed by case, rule, due date and recipient, so running it
+    /// again (or after a restart) raises nothing twice. Returns how many were raised.
+    pub async fn raise_overdue_notifications(&self) -> AppResult<usize> {
+        let today = self.today();
+        let cal = self.calendar();
+        let mut tx = self.begin().await?;
+        let mut raised = 0;
+        for case in tx.open_cases().await? {
+            let overdue: Vec<CaseClock> = case
+                .clocks(today, &cal)
+                .into_iter()
+                .filter(|c| c.done_on.is_none() && c.due < today)
+                .collect();
+            if overdue.is_empty() {
+                continue;
+            }
+            let workers = tx.allocations(case.child).await?;
+            for clock in &overdue {
+                let rule = safeguard_domain::timescales::rule(clock.rule);
+                for worker in &workers {
+                    let key = format!("overdue:{}:{}:{}:{worker}", case.id, rule.code, clock.due);
+                    let n = safeguard_store::Notification {
+                        id: safeguard_domain::NotificationId::new(),
+                        recipient: *worker,
+                        created_at: self.now(),
+                        text: format!(
+                            "Overdue: {} ({}) was due on {}",
+                            clock.label,
+                            rule.code,
+                            clock.due.strftime("%-d %B %Y")
+                        ),
+                        link: format!("/children/{}#case", case.child),
+                        read: false,
+                    };
+                    if tx.insert_notification_once(&n, &key).await? {
+                        raised += 1;
+                    }
+                }
+            }
+        }
+        if raised > 0 {
+            tx.append_audit(&self.event(
+                "system",
+                "job.overdue",
+                "",
+                None,
+                serde_json::json!({"raised": raised}),
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(raised)
+    }
+}
+
 /// The event that opens a case for a front-door outcome, if it opens one.
 pub(crate) fn opens_case(event: CaseEvent) -> bool {
     !matches!(

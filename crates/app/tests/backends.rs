@@ -402,6 +402,18 @@ async fn the_demo_queue_has_waiting_overdue_and_decided_referrals() {
             );
         }
         assert!(overdue >= 3, "{}: {overdue} overdue clocks", b.name);
+        // The overdue job tells the allocated worker once per item, however often it runs.
+        let raised = app.raise_overdue_notifications().await.unwrap();
+        assert!(raised >= 3, "{}: raised {raised}", b.name);
+        assert_eq!(app.raise_overdue_notifications().await.unwrap(), 0);
+        let notes = app.notifications(&sw).await.unwrap();
+        assert_eq!(
+            notes
+                .iter()
+                .filter(|n| n.text.starts_with("Overdue"))
+                .count(),
+            raised
+        );
         b.finish().await;
     }
 }

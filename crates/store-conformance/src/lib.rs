@@ -866,4 +866,31 @@ pub async fn cases_round_trip_with_optimistic_versions(h: &dyn Harness) {
     ));
     assert_eq!(tx.cases_of_child(c.id).await.unwrap(), vec![case]);
     assert!(tx.cases_of_child(ChildId::new()).await.unwrap().is_empty());
+    assert_eq!(tx.open_cases().await.unwrap().len(), 1);
+    // A keyed notification is added once, whatever happens after.
+    let a = la();
+    let acc = account(a.id, "sw@example.test", vec![Role::SocialWorker]);
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_account(&acc).await.unwrap();
+    let n = Notification {
+        id: NotificationId::new(),
+        recipient: acc.practitioner.id,
+        created_at: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+        text: "Overdue".into(),
+        link: "/".into(),
+        read: false,
+    };
+    assert!(tx.insert_notification_once(&n, "k1").await.unwrap());
+    let again = Notification {
+        id: NotificationId::new(),
+        ..n.clone()
+    };
+    assert!(!tx.insert_notification_once(&again, "k1").await.unwrap());
+    assert_eq!(
+        tx.notifications_for(acc.practitioner.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

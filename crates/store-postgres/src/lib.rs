@@ -1156,6 +1156,22 @@ impl Tx for PostgresTx {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn insert_notification_once(&mut self, n: &Notification, key: &str) -> StoreResult<bool> {
+        let q = sqlx::query(
+            "INSERT INTO notifications (id, recipient_id, created_at, text, link, read, dedupe_key) \
+             VALUES ($1, $2, $3::timestamptz, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(n.id.as_uuid())
+        .bind(n.recipient.as_uuid())
+        .bind(ts_text(n.created_at))
+        .bind(&n.text)
+        .bind(&n.link)
+        .bind(n.read)
+        .bind(key);
+        Ok(self.write(q).await?.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn notifications_for(
         &mut self,
         recipient: PractitionerId,
@@ -1234,6 +1250,17 @@ impl Tx for PostgresTx {
     async fn get_case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
         self.doc_by_id("SELECT doc FROM cases WHERE id = $1", id.as_uuid())
             .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn open_cases(&mut self) -> StoreResult<Vec<Case>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM cases WHERE state NOT IN ('closed', 'nfa') ORDER BY opened_on, id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
     }
 
     #[tracing::instrument(skip_all)]

@@ -1017,6 +1017,24 @@ impl Tx for SqliteTx {
         Ok(())
     }
 
+    async fn insert_notification_once(&mut self, n: &Notification, key: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO notifications (id, recipient_id, created_at, text, link, read, dedupe_key) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(n.id.to_string())
+        .bind(n.recipient.to_string())
+        .bind(at_text(n.created_at))
+        .bind(&n.text)
+        .bind(&n.link)
+        .bind(i64::from(n.read))
+        .bind(key)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn notifications_for(
         &mut self,
         recipient: PractitionerId,
@@ -1097,6 +1115,16 @@ impl Tx for SqliteTx {
     async fn get_case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
         self.doc_by_id("SELECT doc FROM cases WHERE id = ?", id.to_string())
             .await
+    }
+
+    async fn open_cases(&mut self) -> StoreResult<Vec<Case>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM cases WHERE state NOT IN ('closed', 'nfa') ORDER BY opened_on, id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
     }
 
     async fn cases_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Case>> {

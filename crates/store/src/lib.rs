@@ -300,6 +300,9 @@ pub trait Tx: Send {
     async fn referrals_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Referral>>;
     /// Adds a notification.
     async fn insert_notification(&mut self, n: &Notification) -> StoreResult<()>;
+    /// Adds a notification unless one with the same `key` was ever added; returns whether it was
+    /// added. Lets a job raise "overdue" once per item, across restarts.
+    async fn insert_notification_once(&mut self, n: &Notification, key: &str) -> StoreResult<bool>;
     /// A practitioner's notifications, newest first, at most `limit`.
     async fn notifications_for(
         &mut self,
@@ -321,6 +324,8 @@ pub trait Tx: Send {
     async fn update_case(&mut self, case: &Case) -> StoreResult<()>;
     /// One case.
     async fn get_case(&mut self, id: CaseId) -> StoreResult<Option<Case>>;
+    /// Every case that is not closed (or closed with no further action).
+    async fn open_cases(&mut self) -> StoreResult<Vec<Case>>;
     /// A child's cases, newest first.
     async fn cases_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Case>>;
 

@@ -162,7 +162,8 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
         ))
 }
 
-/// Serves until Ctrl-C. Removes expired sessions every ten minutes.
+/// Serves until Ctrl-C. Every ten minutes (and at start) removes expired sessions and raises
+/// overdue notifications.
 pub async fn serve(app: App, options: ServeOptions) -> std::io::Result<()> {
     let router = router(app.clone(), &options);
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
@@ -172,6 +173,11 @@ pub async fn serve(app: App, options: ServeOptions) -> std::io::Result<()> {
             tick.tick().await;
             if let Err(e) = app.purge_expired_sessions().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+            match app.raise_overdue_notifications().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(raised = n, "overdue notifications raised"),
+                Err(e) => tracing::warn!(error = %e, "could not raise overdue notifications"),
             }
         }
     });

@@ -206,6 +206,15 @@ pub(crate) struct ErrorPage {
     pub body: String,
 }
 
+/// A policy reason as the start of a sentence: "No legitimate relationship ...".
+fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Everything that can go wrong in a handler, mapped to a page in one place.
 #[derive(Debug)]
 pub(crate) enum WebError {
@@ -247,7 +256,7 @@ impl IntoResponse for WebError {
             WebError::Forbidden(reason) => (
                 StatusCode::FORBIDDEN,
                 "You do not have access to this",
-                format!("{reason}. This attempt has been recorded. If you need access, ask your team manager or the data protection officer."),
+                format!("{}. This attempt has been recorded. If you need access, ask your team manager or the data protection officer.", sentence(reason)),
             ),
             WebError::BadRequest(reason) => (
                 StatusCode::BAD_REQUEST,
