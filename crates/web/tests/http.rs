@@ -271,7 +271,7 @@ async fn a_child_without_a_relationship_is_refused_and_the_attempt_is_audited() 
     let other = a_child_not_allocated_to(&w, "social.worker@demo.safeguard.test").await;
     let r = b.get(&format!("/children/{other}")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("no legitimate relationship"));
+    assert!(r.body.contains("No legitimate relationship to this child."));
     assert!(audit_actions(&w).await.contains(&(
         "child.view".into(),
         "deny".into(),
@@ -283,7 +283,7 @@ async fn a_child_without_a_relationship_is_refused_and_the_attempt_is_audited() 
     assert_eq!(admin.get("/admin").await.status, StatusCode::OK);
     let r = admin.get(&format!("/children/{other}")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("administrators cannot read case data"));
+    assert!(r.body.contains("Administrators cannot read case data."));
     assert_eq!(b.get("/admin").await.status, StatusCode::FORBIDDEN);
 }
 
