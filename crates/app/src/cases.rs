@@ -214,3 +214,84 @@ async fn save_case(tx: &mut Box<dyn Tx>, case: &Case) -> AppResult<()> {
         other => Ok(other?),
     }
 }
+
+/// One practitioner's load in a team manager's view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMemberLoad {
+    /// The practitioner.
+    pub practitioner: safeguard_domain::Practitioner,
+    /// Children allocated to them.
+    pub children: usize,
+    /// Statutory steps past their due date on those children.
+    pub overdue: Vec<crate::children::DueItem>,
+}
+
+impl App {
+    /// A team manager's view of their team: who holds which children, and what is late.
+    /// Reads no case file: names, counts and the overdue clocks only. Audited.
+    pub async fn team_view(&self, user: &CurrentUser) -> AppResult<Vec<TeamMemberLoad>> {
+        let Some(team) = user.team.as_ref().map(|t| t.id) else {
+            return Err(AppError::Denied("you are not in a team"));
+        };
+        if !user
+            .practitioner
+            .has_role(safeguard_domain::Role::TeamManager)
+        {
+            let mut tx = self.begin().await?;
+            tx.append_audit(&self.event(
+                &user.audit_name(),
+                "team.view",
+                &format!("team:{team}"),
+                Some(safeguard_policy::Decision::Deny(
+                    "the team view is for team managers",
+                )),
+                serde_json::json!({}),
+            ))
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::Denied("the team view is for team managers"));
+        }
+        let today = self.today();
+        let cal = self.calendar();
+        let mut tx = self.begin().await?;
+        let mut out = Vec::new();
+        for p in tx.list_practitioners().await? {
+            if p.team != Some(team) || !p.active {
+                continue;
+            }
+            let rows = tx.children_allocated_to(p.id).await?;
+            let mut overdue = Vec::new();
+            for row in &rows {
+                for case in tx.cases_of_child(row.child.id).await? {
+                    for clock in case.clocks(today, &cal) {
+                        if clock.done_on.is_none() && clock.due < today {
+                            overdue.push(crate::children::DueItem {
+                                child: row.child.id,
+                                name: row.child.name.full(),
+                                clock,
+                            });
+                        }
+                    }
+                }
+            }
+            overdue.sort_by(|a, b| a.clock.due.cmp(&b.clock.due));
+            out.push(TeamMemberLoad {
+                practitioner: p,
+                children: rows.len(),
+                overdue,
+            });
+        }
+        tx.append_audit(&self.event(
+            &user.audit_name(),
+            "team.view",
+            &format!("team:{team}"),
+            Some(safeguard_policy::Decision::Permit(
+                "team manager of the team",
+            )),
+            serde_json::json!({"members": out.len()}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}

@@ -547,3 +547,29 @@ pub(crate) async fn mark_read(
     st.app.mark_notification_read(&u.user, id).await?;
     Ok(Redirect::to("/notifications").into_response())
 }
+
+#[derive(Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    chrome: Chrome,
+    team: String,
+    members: Vec<safeguard_app::cases::TeamMemberLoad>,
+}
+
+/// `GET /team`: a team manager's view of who holds what and what is late.
+pub(crate) async fn team(State(st): State<AppState>, u: SignedIn) -> Page {
+    let members = st.app.team_view(&u.user).await?;
+    Ok(render_status(
+        StatusCode::OK,
+        &TeamPage {
+            chrome: Chrome::user("Your team", &u.user, &u.csrf, &st.app, "/team"),
+            team: u
+                .user
+                .team
+                .as_ref()
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+            members,
+        },
+    ))
+}

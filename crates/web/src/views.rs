@@ -49,8 +49,13 @@ impl Chrome {
         current: &str,
     ) -> Self {
         let caps = app.capabilities(user);
-        let items: [(bool, &'static str, &'static str); 8] = [
+        let manages = user.team.is_some()
+            && user
+                .practitioner
+                .has_role(safeguard_domain::Role::TeamManager);
+        let items: [(bool, &'static str, &'static str); 9] = [
             (true, "/home", "Your work"),
+            (manages, "/team", "Your team"),
             (caps.can_search, "/children/search", "Find a child"),
             (caps.can_create, "/children/new", "Add a child"),
             (caps.can_refer, "/concerns", "Concerns"),

@@ -285,6 +285,14 @@ async fn a_child_without_a_relationship_is_refused_and_the_attempt_is_audited() 
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("Administrators cannot read case data."));
     assert_eq!(b.get("/admin").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(b.get("/team").await.status, StatusCode::FORBIDDEN);
+    let mut tm = Browser::new(&w);
+    tm.sign_in("team.manager@demo.safeguard.test", DEMO_PW)
+        .await;
+    let team = tm.get("/team").await;
+    assert_eq!(team.status, StatusCode::OK);
+    assert!(team.body.contains("Sam Social-Worker"));
+    assert!(team.body.contains("Overdue"));
 }
 
 #[tokio::test]
