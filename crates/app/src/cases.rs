@@ -274,7 +274,7 @@ impl App {
                     }
                 }
             }
-            overdue.sort_by(|a, b| a.clock.due.cmp(&b.clock.due));
+            overdue.sort_by_key(|d| d.clock.due);
             out.push(TeamMemberLoad {
                 practitioner: p,
                 children: rows.len(),
