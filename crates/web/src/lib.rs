@@ -108,6 +108,7 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
         .route("/front-door/{id}/decide", post(front_door::decide))
         .route("/notifications", get(front_door::notifications))
         .route("/team", get(front_door::team))
+        .route("/children/{id}/chronology", get(pages::chronology))
         .route("/notifications/{id}/read", post(front_door::mark_read))
         .route(
             "/children/{child}/cases/{case}/steps",

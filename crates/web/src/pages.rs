@@ -840,3 +840,55 @@ pub(crate) async fn admin_practitioner_update(
         Err(e) => practitioner_page(&st, &u, id, e?.0, Some(f)).await,
     }
 }
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChronologyFilter {
+    #[serde(default)]
+    agency: String,
+}
+
+/// `GET /children/{id}/chronology[?agency=ID]`: the multi-agency chronology on its own,
+/// filtered by agency, laid out to print.
+pub(crate) async fn chronology(
+    State(st): State<AppState>,
+    u: SignedIn,
+    Path(id): Path<String>,
+    q: Result<Query<ChronologyFilter>, axum::extract::rejection::QueryRejection>,
+) -> Page {
+    let Ok(Query(q)) = q else {
+        return Err(WebError::BadRequest(
+            "The address contained a field this page does not accept",
+        ));
+    };
+    let r = st.app.view_child(&u.user, child_id(&id)?).await?;
+    let mut agencies: Vec<(String, String)> = Vec::new();
+    for line in &r.chronology {
+        if let (Some(a), Some(name)) = (line.entry.agency, &line.agency_name)
+            && !agencies.iter().any(|(id, _)| *id == a.to_string())
+        {
+            agencies.push((a.to_string(), name.clone()));
+        }
+    }
+    let lines = r
+        .chronology
+        .iter()
+        .filter(|l| {
+            q.agency.is_empty() || l.entry.agency.map(|a| a.to_string()) == Some(q.agency.clone())
+        })
+        .cloned()
+        .collect();
+    Ok(render(&crate::views::ChronologyPage {
+        chrome: Chrome::user(
+            &format!("Chronology: {}", r.child.name.full()),
+            &u.user,
+            &u.csrf,
+            &st.app,
+            "",
+        ),
+        child: r.child,
+        lines,
+        agencies,
+        selected: q.agency,
+    }))
+}

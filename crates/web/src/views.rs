@@ -352,6 +352,16 @@ pub(crate) struct ChildPage {
 }
 
 #[derive(Template)]
+#[template(path = "chronology.html")]
+pub(crate) struct ChronologyPage {
+    pub chrome: Chrome,
+    pub child: safeguard_domain::Child,
+    pub lines: Vec<safeguard_app::children::ChronologyLine>,
+    pub agencies: Vec<(String, String)>,
+    pub selected: String,
+}
+
+#[derive(Template)]
 #[template(path = "child_form.html")]
 pub(crate) struct ChildFormPage {
     pub chrome: Chrome,

@@ -254,6 +254,21 @@ async fn the_demo_social_worker_signs_in_and_opens_an_allocated_child() {
         assert!(page.body.contains(&format!(">{h2}</h2>")), "missing {h2}");
     }
     assert!(page.body.contains("allocated worker"));
+    // The chronology on its own, filtered by agency and laid out to print.
+    let all = b.get(&format!("{path}/chronology")).await;
+    assert_eq!(all.status, StatusCode::OK);
+    let la = w.app.find_agency("999").await.unwrap().id;
+    let only_la = b.get(&format!("{path}/chronology?agency={la}")).await;
+    assert!(only_la.body.contains("Northmoor Borough Council"));
+    assert!(
+        !only_la
+            .body
+            .contains("<td class=\"govuk-table__cell\">Riverside Medical Practice</td>")
+    );
+    assert_eq!(
+        b.get(&format!("{path}/chronology?bogus=1")).await.status,
+        StatusCode::BAD_REQUEST
+    );
     let id = path.trim_start_matches("/children/");
     assert!(audit_actions(&w).await.contains(&(
         "child.view".into(),
