@@ -115,6 +115,16 @@ pub fn parse_event_code(code: &str) -> Option<CaseEvent> {
         .find(|e| event_code(*e) == code)
 }
 
+/// The last working day on or before `d`. A review conference due "within 3 months" of a date
+/// that lands on a weekend or bank holiday must in practice be held on the working day before
+/// (a conference is never on a non-working day, CIN census rule 8875).
+fn working_day_on_or_before(mut d: Date, cal: &Calendar) -> Date {
+    while !cal.is_working_day(d) {
+        d = d.saturating_sub(jiff::Span::new().days(1));
+    }
+    d
+}
+
 fn is_conference(event: CaseEvent) -> bool {
     matches!(event, CaseEvent::ConferenceHeld(_))
 }
@@ -336,11 +346,14 @@ impl Case {
                 first = false;
             }
             if ended.is_none() {
-                let due = if first {
-                    clocks::first_review_due(start, cal)
-                } else {
-                    clocks::next_review_due(previous, cal)
-                };
+                let due = working_day_on_or_before(
+                    if first {
+                        clocks::first_review_due(start, cal)
+                    } else {
+                        clocks::next_review_due(previous, cal)
+                    },
+                    cal,
+                );
                 push(
                     if first {
                         RuleId::T7FirstReview
@@ -516,6 +529,33 @@ mod tests {
             .unwrap();
         assert_eq!(t8.due, date(2026, 10, 9));
         assert_eq!(t8.status, ClockStatus::Upcoming);
+    }
+
+    #[test]
+    fn a_review_due_on_a_weekend_is_due_the_working_day_before() {
+        let cal = cal();
+        let today = date(2026, 12, 31);
+        // A plan started Fri 31 July 2026: 3 months on is Sat 31 October, so Fri 30 October.
+        let mut case = opened(ScreeningOutcome::StrategyDiscussion, date(2026, 7, 10));
+        for (on, e) in [
+            (date(2026, 7, 14), CaseEvent::S47Initiated),
+            (date(2026, 7, 24), CaseEvent::S47FoundContinuingRisk),
+            (
+                date(2026, 7, 31),
+                CaseEvent::ConferenceHeld(ConferenceKind::Initial),
+            ),
+        ] {
+            case.apply(step(on, e), today, &cal).unwrap();
+        }
+        let mut plan = step(date(2026, 7, 31), CaseEvent::CpPlanStarted);
+        plan.category = Some(AbuseCategory::Physical);
+        case.apply(plan, today, &cal).unwrap();
+        let t7 = case
+            .clocks(today, &cal)
+            .into_iter()
+            .find(|c| c.rule == RuleId::T7FirstReview)
+            .unwrap();
+        assert_eq!(t7.due, date(2026, 10, 30));
     }
 
     #[test]
