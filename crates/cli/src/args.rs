@@ -53,6 +53,9 @@ pub enum Command {
     /// The demo area of synthetic data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Find records of the same person: link two CSV files, or deduplicate one.
+    #[command(subcommand)]
+    Linkage(crate::linkage::LinkageCommand),
 }
 
 /// `safeguard serve`.

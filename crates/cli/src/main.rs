@@ -15,6 +15,7 @@ mod calendar;
 mod database;
 mod demo;
 mod errors;
+mod linkage;
 mod serve;
 mod table;
 mod user;
@@ -58,6 +59,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::ResetMfa(a)) => user::reset_mfa(db, a).await,
         Command::Agency(AgencyCommand::List(a)) => agency::list(db, a).await,
         Command::Demo(DemoCommand::Seed(a)) => demo::seed(db, a).await,
+        Command::Linkage(c) => linkage::run(c),
     }
 }
 
