@@ -53,9 +53,19 @@ pub enum Command {
     /// The demo area of synthetic data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Print the table of statutory timescales (T1 to T13) with their sources.
+    Timescales(TimescalesArgs),
     /// Find records of the same person: link two CSV files, or deduplicate one.
     #[command(subcommand)]
     Linkage(crate::linkage::LinkageCommand),
+}
+
+/// `safeguard timescales`.
+#[derive(Debug, Args)]
+pub struct TimescalesArgs {
+    /// Print JSON (id, name, start_event, amount, unit, source) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `safeguard serve`.

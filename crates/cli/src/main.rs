@@ -18,6 +18,7 @@ mod errors;
 mod linkage;
 mod serve;
 mod table;
+mod timescales;
 mod user;
 
 use std::io::IsTerminal;
@@ -60,6 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Agency(AgencyCommand::List(a)) => agency::list(db, a).await,
         Command::Demo(DemoCommand::Seed(a)) => demo::seed(db, a).await,
         Command::Linkage(c) => linkage::run(c),
+        Command::Timescales(a) => timescales::print(a.json),
     }
 }
 

@@ -720,3 +720,31 @@ async fn a_postgres_url_selects_postgresql() {
     );
     assert!(!dir.path().join("safeguard.db").exists());
 }
+
+#[test]
+fn timescales_lists_every_rule_with_its_source() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_safeguard"))
+        .args(["timescales", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rules: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for id in ["T1", "T3", "T5", "T6", "T7", "T8", "T9", "T11", "T12"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let t3 = rules.iter().find(|r| r["id"] == "T3").unwrap();
+    assert_eq!(t3["amount"], 45);
+    assert_eq!(t3["unit"], "working days");
+    assert!(
+        rules
+            .iter()
+            .all(|r| !r["source"].as_str().unwrap().is_empty())
+    );
+    let table = std::process::Command::new(env!("CARGO_BIN_EXE_safeguard"))
+        .arg("timescales")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("45 working days"));
+}
