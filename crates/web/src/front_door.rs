@@ -5,9 +5,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use safeguard_app::FieldError;
 use safeguard_app::matching::{Candidate, SimpleMatcher};
 use safeguard_app::referrals::ReferralView;
-use safeguard_app::{AppError, FieldError};
 use safeguard_domain::{
     Agency, AssessmentFactor, ChildId, Concern, ConcernCategory, ConcernId, ConsentStatus,
     ImmediateProtection, LawfulBasis, NotificationId, Referral, ReferralId, ReferralSource,
@@ -29,18 +29,6 @@ fn status_for(errors: &[FieldError]) -> StatusCode {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
-    }
-}
-
-fn field_errors(e: AppError) -> Result<(Vec<FieldError>, Option<String>), WebError> {
-    match e {
-        AppError::Invalid(errors) => Ok((errors, None)),
-        AppError::Conflict {
-            message,
-            field,
-            existing,
-        } => Ok((vec![FieldError::new(field, message)], existing)),
-        other => Err(other.into()),
     }
 }
 
@@ -206,7 +194,7 @@ pub(crate) async fn new_concern(
     };
     match st.app.record_concern(&u.user, input).await {
         Ok(id) => Ok(Redirect::to(&format!("/concerns/{id}")).into_response()),
-        Err(e) => Ok(concern_form(&st, &u, f, field_errors(e)?.0)),
+        Err(e) => Ok(concern_form(&st, &u, f, crate::pages::form_errors(e)?.0)),
     }
 }
 
@@ -333,7 +321,7 @@ pub(crate) async fn new_referral(
     match st.app.make_referral(&u.user, input).await {
         Ok(id) => Ok(Redirect::to(&format!("/referrals/{id}?sent=1")).into_response()),
         Err(e) => {
-            let (errors, existing) = field_errors(e)?;
+            let (errors, existing) = crate::pages::form_errors(e)?;
             referral_form(&st, &u, false, f, errors, existing).await
         }
     }
@@ -422,7 +410,7 @@ pub(crate) async fn new_contact(
     match st.app.record_contact(&u.user, input).await {
         Ok(id) => Ok(Redirect::to(&format!("/front-door/{id}")).into_response()),
         Err(e) => {
-            let (errors, existing) = field_errors(e)?;
+            let (errors, existing) = crate::pages::form_errors(e)?;
             referral_form(&st, &u, true, f, errors, existing).await
         }
     }
@@ -499,7 +487,16 @@ pub(crate) async fn link(
     };
     match st.app.link_referral(&u.user, id, child, f.version).await {
         Ok(_) => Ok(Redirect::to(&format!("/front-door/{id}#decision")).into_response()),
-        Err(e) => screening_page(&st, &u, id, DecisionForm::default(), field_errors(e)?.0).await,
+        Err(e) => {
+            screening_page(
+                &st,
+                &u,
+                id,
+                DecisionForm::default(),
+                crate::pages::form_errors(e)?.0,
+            )
+            .await
+        }
     }
 }
 
@@ -518,7 +515,7 @@ pub(crate) async fn decide(
     match st.app.decide_referral(&u.user, id, input).await {
         Ok(()) => Ok(Redirect::to("/front-door").into_response()),
         Err(e) => {
-            let errors = field_errors(e)?.0;
+            let errors = crate::pages::form_errors(e)?.0;
             screening_page(&st, &u, id, f, errors).await
         }
     }

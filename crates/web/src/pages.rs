@@ -27,7 +27,7 @@ fn redirect_with_session(to: &str, view: &SessionView) -> Response {
 }
 
 /// Splits an [`AppError`] into field errors to show on the form, or a page-level error.
-fn form_errors(e: AppError) -> Result<(Vec<FieldError>, Option<String>), WebError> {
+pub(crate) fn form_errors(e: AppError) -> Result<(Vec<FieldError>, Option<String>), WebError> {
     match e {
         AppError::Invalid(errors) => Ok((errors, None)),
         AppError::Conflict {
