@@ -4,10 +4,7 @@ use safeguard_linkage::{Data, Record, Settings, synthetic, train_and_score};
 use std::time::Instant;
 
 fn febrl(name: &str) -> Vec<Record> {
-    let path = format!(
-        "{}/../../../shared/data/linkage/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     let Ok(mut reader) = csv::Reader::from_path(path) else {
         return Vec::new();
     };

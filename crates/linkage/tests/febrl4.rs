@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use safeguard_linkage::{Data, Index, Model, Record, Settings, blocking_report, score};
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/linkage")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 fn read(name: &str) -> csv::Reader<std::fs::File> {
@@ -17,7 +17,7 @@ fn read(name: &str) -> csv::Reader<std::fs::File> {
     match csv::Reader::from_path(&path) {
         Ok(r) => r,
         Err(e) => panic!(
-            "the FEBRL4 test needs {} (shared/data/linkage beside the repository): {e}",
+            "the FEBRL4 test needs {} (the copy in crates/linkage/tests/data): {e}",
             path.display()
         ),
     }
