@@ -406,6 +406,25 @@ impl PostgresTx {
         }
     }
 
+    /// Why a versioned update changed no row: someone else saved first (Conflict), or there is
+    /// no such record (NotFound).
+    async fn missed_version(
+        &mut self,
+        sql: &'static str,
+        id: Uuid,
+        what: &'static str,
+    ) -> StoreError {
+        match sqlx::query_scalar::<_, i64>(sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+        {
+            Ok(Some(_)) => StoreError::Conflict { what },
+            Ok(None) => StoreError::NotFound(what),
+            Err(e) => map_err(e),
+        }
+    }
+
     async fn docs_where<T: serde::de::DeserializeOwned>(
         &mut self,
         sql: &'static str,
@@ -1091,16 +1110,13 @@ impl Tx for PostgresTx {
         .bind(to_doc(r)?)
         .bind(r.id.as_uuid());
         if self.write(q).await?.rows_affected() == 0 {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM referrals WHERE id = $1")
-                    .bind(r.id.as_uuid())
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(map_err)?;
-            return Err(match exists {
-                Some(_) => StoreError::Conflict { what: "referral" },
-                None => StoreError::NotFound("referral"),
-            });
+            return Err(self
+                .missed_version(
+                    "SELECT version FROM referrals WHERE id = $1",
+                    r.id.as_uuid(),
+                    "referral",
+                )
+                .await);
         }
         Ok(())
     }
@@ -1233,15 +1249,13 @@ impl Tx for PostgresTx {
         .bind(to_doc(c)?)
         .bind(c.id.as_uuid());
         if self.write(q).await?.rows_affected() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM cases WHERE id = $1")
-                .bind(c.id.as_uuid())
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
-            return Err(match exists {
-                Some(_) => StoreError::Conflict { what: "case" },
-                None => StoreError::NotFound("case"),
-            });
+            return Err(self
+                .missed_version(
+                    "SELECT version FROM cases WHERE id = $1",
+                    c.id.as_uuid(),
+                    "case",
+                )
+                .await);
         }
         Ok(())
     }

@@ -304,6 +304,25 @@ fn notification_from_row(row: &SqliteRow) -> StoreResult<Notification> {
 }
 
 impl SqliteTx {
+    /// Why a versioned update changed no row: someone else saved first (Conflict), or there is
+    /// no such record (NotFound).
+    async fn missed_version(
+        &mut self,
+        sql: &'static str,
+        id: String,
+        what: &'static str,
+    ) -> StoreError {
+        match sqlx::query_scalar::<_, i64>(sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+        {
+            Ok(Some(_)) => StoreError::Conflict { what },
+            Ok(None) => StoreError::NotFound(what),
+            Err(e) => map_err(e),
+        }
+    }
+
     async fn docs_where<T: serde::de::DeserializeOwned>(
         &mut self,
         sql: &'static str,
@@ -956,16 +975,13 @@ impl Tx for SqliteTx {
         .await
         .map_err(map_err)?;
         if done.rows_affected() == 0 {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM referrals WHERE id = ?")
-                    .bind(r.id.to_string())
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(map_err)?;
-            return Err(match exists {
-                Some(_) => StoreError::Conflict { what: "referral" },
-                None => StoreError::NotFound("referral"),
-            });
+            return Err(self
+                .missed_version(
+                    "SELECT version FROM referrals WHERE id = ?",
+                    r.id.to_string(),
+                    "referral",
+                )
+                .await);
         }
         Ok(())
     }
@@ -1099,15 +1115,13 @@ impl Tx for SqliteTx {
         .await
         .map_err(map_err)?;
         if done.rows_affected() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM cases WHERE id = ?")
-                .bind(c.id.to_string())
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
-            return Err(match exists {
-                Some(_) => StoreError::Conflict { what: "case" },
-                None => StoreError::NotFound("case"),
-            });
+            return Err(self
+                .missed_version(
+                    "SELECT version FROM cases WHERE id = ?",
+                    c.id.to_string(),
+                    "case",
+                )
+                .await);
         }
         Ok(())
     }
