@@ -17,7 +17,7 @@ cd "$repo_root"
 if [[ -n "${BROWSER_SCRIPT:-}" ]]; then
   scripts=("$BROWSER_SCRIPT")
 else
-  scripts=(tests/browser/journey.mjs tests/browser/referral.mjs tests/browser/case.mjs)
+  scripts=(tests/browser/journey.mjs tests/browser/referral.mjs tests/browser/case.mjs tests/browser/linkage.mjs)
 fi
 name="browser-test"
 

@@ -535,6 +535,7 @@ impl App {
             serde_json::json!({}),
         )
         .await?;
+        self.matcher.upsert(&row.child);
         Ok(id)
     }
 
@@ -624,7 +625,9 @@ impl App {
             decision,
             serde_json::json!({"changed": changed}),
         )
-        .await
+        .await?;
+        self.matcher.upsert(&row.child);
+        Ok(())
     }
 
     /// The common end of adding and editing a child: the setting's involvement, a chronology

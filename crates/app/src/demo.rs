@@ -583,6 +583,25 @@ impl App {
             front_door: ids.get("front.door").copied(),
         };
         self.seed_referrals(&mut tx, &people, &seeded).await?;
+        // A child recorded twice: the school added a record under a short form of the name,
+        // without the NHS number, before anyone found the first. The duplicate report finds it.
+        if let Some(first) = seeded
+            .iter()
+            .find(|c| c.nhs_number.is_some() && !c.birth.is_unborn() && c.name.given.len() > 4)
+        {
+            let mut second = first.clone();
+            second.id = ChildId::new();
+            second.nhs_number = None;
+            second.aliases.clear();
+            second.former_names.clear();
+            second.name.given = first.name.given.chars().take(4).collect();
+            second.school = Some(oakfield.id);
+            tx.insert_child(&ChildRow {
+                child: second,
+                owning_team: None,
+            })
+            .await?;
+        }
         if let Some(sw) = social_worker {
             self.seed_cases(&mut tx, la.id, cin_team.id, sw).await?;
         }
@@ -596,6 +615,8 @@ impl App {
         .await?;
         let logins = demo_logins(&mut tx).await?;
         tx.commit().await?;
+        self.make_duplicate_report("system", crate::linkage::DEFAULT_DUPLICATE_THRESHOLD)
+            .await?;
         Ok(logins)
     }
 }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cases;
 pub mod children;
 pub mod demo;
+pub mod linkage;
 pub mod matching;
 pub mod referrals;
 
@@ -19,6 +20,8 @@ use jiff::Timestamp;
 use safeguard_domain::{Agency, Calendar, Clock, Practitioner, Team};
 use safeguard_policy::{Action, Actor, Context, Decision, Resource};
 use safeguard_store::{AuditEvent, Store, StoreError, Tx};
+
+use crate::matching::{ChildMatcher, LinkageMatcher};
 
 /// A problem with one field of the input, for the GOV.UK error summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +110,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     config: AppConfig,
+    matcher: Arc<dyn ChildMatcher>,
 }
 
 /// A signed-in practitioner, with their agency and team, as use-cases need them.
@@ -141,20 +145,53 @@ impl CurrentUser {
 }
 
 impl App {
-    /// Builds the application over a store. Loads imported bank holidays, if any.
+    /// Builds the application over a store. Loads imported bank holidays, if any, and builds
+    /// the matching index over the children already recorded.
     pub async fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         config: AppConfig,
     ) -> AppResult<Self> {
+        let matcher = LinkageMatcher::new()
+            .map_err(|e| AppError::Store(StoreError::Corrupt(e.to_string())))?;
         let app = Self {
             store,
             clock,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::england_and_wales()))),
             config,
+            matcher: Arc::new(matcher),
         };
         app.reload_calendar().await?;
+        app.rebuild_matcher().await?;
         Ok(app)
+    }
+
+    /// Rebuilds the matching index from every child in the store, refitting the model to them
+    /// (name frequencies, chance agreement, the prior). Returns how many children it holds.
+    /// Run at start, after the demo is seeded, and by the periodic job, which also picks up
+    /// children another process added.
+    pub async fn rebuild_matcher(&self) -> AppResult<usize> {
+        const PAGE: u32 = 5_000;
+        let mut children = Vec::new();
+        let mut after = None;
+        loop {
+            let mut tx = self.begin().await?;
+            let page = tx.children_page(after, PAGE).await?;
+            drop(tx);
+            let full = page.len() == PAGE as usize;
+            after = page.last().map(|r| r.child.id);
+            children.extend(page.into_iter().map(|r| r.child));
+            if !full {
+                break;
+            }
+        }
+        self.matcher.rebuild(&children);
+        Ok(children.len())
+    }
+
+    /// The matcher the front door and the duplicate report use.
+    pub fn matcher(&self) -> &dyn ChildMatcher {
+        self.matcher.as_ref()
     }
 
     /// The settings.

@@ -12,10 +12,11 @@ use safeguard_domain::{
     ReferredChild, ScreeningDecision, ScreeningOutcome, Urgency, clocks,
 };
 use safeguard_domain::{AssessmentFactor, Channel};
+use safeguard_domain::{LinkDecision, LinkDecisionId, LinkSubject, Reversal};
 use safeguard_policy::{Action, ConcernFacts, ReferralFacts, Resource};
-use safeguard_store::{ChildQuery, ChildRow, InvolvementRow, Notification, StoreError, Tx};
+use safeguard_store::{ChildRow, InvolvementRow, Notification, StoreError, Tx};
 
-use crate::matching::{Candidate, ChildMatcher};
+use crate::matching::Candidate;
 use crate::{App, AppError, AppResult, CurrentUser, FieldError};
 
 /// What a practitioner enters to record a concern.
@@ -114,6 +115,49 @@ fn referral_facts(r: &Referral) -> ReferralFacts {
         la: r.la,
         referrer: r.referrer,
         referrer_agency: r.referrer_agency,
+    }
+}
+
+/// What the screening page shows about matching: the candidates, and the decisions already made
+/// (confirmed, rejected, reversed) with who made them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchView {
+    /// Candidate known children, best first.
+    pub candidates: Vec<Candidate>,
+    /// Linkage decisions about this referral, oldest first.
+    pub decisions: Vec<LinkDecision>,
+}
+
+impl MatchView {
+    /// Rejections still in force: candidates ruled out for this referral.
+    pub fn rejected(&self) -> Vec<&LinkDecision> {
+        self.decisions
+            .iter()
+            .filter(|d| d.in_force() && !d.same)
+            .collect()
+    }
+}
+
+impl App {
+    /// A linkage decision by `user` about `subject` and a scored candidate.
+    pub(crate) fn link_decision(
+        &self,
+        user: &CurrentUser,
+        subject: LinkSubject,
+        candidate: &Candidate,
+        same: bool,
+    ) -> LinkDecision {
+        LinkDecision {
+            id: LinkDecisionId::new(),
+            subject,
+            child: candidate.child,
+            same,
+            probability: candidate.score,
+            evidence: candidate.evidence.clone(),
+            decided_by: user.practitioner.id,
+            decided_at: self.now(),
+            reversed: None,
+        }
     }
 }
 
@@ -609,27 +653,173 @@ impl App {
         Ok((tx, referral, decision))
     }
 
-    /// Candidate known children for a referral: an exact NHS number first, then children ranked
-    /// by name, date of birth and postcode, each with its reasons. The search is audited.
+    /// Candidate known children for a referral, from the record-linkage engine, best first,
+    /// each with its probability and evidence. Children the front door has already said are
+    /// not this child (a rejection still in force) are left out. The search is audited.
     pub async fn match_candidates(
         &self,
         user: &CurrentUser,
         id: ReferralId,
-        matcher: &dyn ChildMatcher,
-    ) -> AppResult<Vec<Candidate>> {
+    ) -> AppResult<MatchView> {
         let (mut tx, referral, decision) = self.screening_tx(user, id, "referral.match").await?;
-        let known = gather_known(&mut tx, &referral.child).await?;
-        let candidates = matcher.candidates(&referral.child, &known, 10);
+        let decisions = tx.link_decisions_about(&LinkSubject::Referral(id)).await?;
+        let rejected: Vec<ChildId> = decisions
+            .iter()
+            .filter(|d| d.in_force() && !d.same)
+            .map(|d| d.child)
+            .collect();
+        let candidates: Vec<Candidate> = self
+            .matcher()
+            .candidates(&referral.child, 10 + rejected.len())
+            .into_iter()
+            .filter(|c| !rejected.contains(&c.child))
+            .take(10)
+            .collect();
         tx.append_audit(&self.event(
             &user.audit_name(),
             "referral.match",
             &referral_subject(id),
             Some(decision),
-            serde_json::json!({"candidates": candidates.len()}),
+            serde_json::json!({
+                "candidates": candidates.iter().map(|c| c.child).collect::<Vec<_>>(),
+                "rejected": rejected.len(),
+            }),
         ))
         .await?;
         tx.commit().await?;
-        Ok(candidates)
+        Ok(MatchView {
+            candidates,
+            decisions,
+        })
+    }
+
+    /// Records that a candidate is not the referred child, so it is not offered again for this
+    /// referral. Reversible. Audited with the evidence the worker saw.
+    pub async fn reject_candidate(
+        &self,
+        user: &CurrentUser,
+        id: ReferralId,
+        child: ChildId,
+    ) -> AppResult<()> {
+        let (mut tx, referral, decision) =
+            self.screening_tx(user, id, "referral.match.reject").await?;
+        if referral.is_decided() {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "outcome",
+                "This referral has been decided; its child cannot be changed",
+            )]));
+        }
+        let known = tx
+            .get_child(child)
+            .await?
+            .ok_or(AppError::NotFound("child"))?;
+        let candidate = self.matcher().explain(&referral.child, &known.child);
+        let d = self.link_decision(user, LinkSubject::Referral(id), &candidate, false);
+        tx.insert_link_decision(&d).await?;
+        tx.append_audit(&self.event(
+            &user.audit_name(),
+            "referral.match.reject",
+            &referral_subject(id),
+            Some(decision),
+            serde_json::json!({"child": child, "decision": d.id, "probability": d.probability}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes back the link between a referral and a known child before the front door has
+    /// decided: the referral is unmatched again and the confirmation is marked reversed, with
+    /// the reason. After the decision the case is open against the child, so this is refused.
+    pub async fn undo_referral_link(
+        &self,
+        user: &CurrentUser,
+        id: ReferralId,
+        reason: &str,
+        version: u32,
+    ) -> AppResult<()> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "reason",
+                "Enter why this is not the child",
+            )]));
+        }
+        let (mut tx, mut referral, decision) =
+            self.screening_tx(user, id, "referral.unlink").await?;
+        if referral.version != version {
+            return Err(stale());
+        }
+        if referral.is_decided() {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "reason",
+                "This referral has been decided and its case opened against the child; ask the data officer to correct the record",
+            )]));
+        }
+        let Some(child) = referral.matched_child.take() else {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "reason",
+                "This referral is not linked to a child",
+            )]));
+        };
+        let reversal = Reversal {
+            by: user.practitioner.id,
+            at: self.now(),
+            reason: reason.to_owned(),
+        };
+        for d in tx.link_decisions_about(&LinkSubject::Referral(id)).await? {
+            if d.in_force() && d.same && d.child == child {
+                tx.reverse_link_decision(d.id, &reversal).await?;
+            }
+        }
+        referral.version += 1;
+        save_referral(&mut tx, &referral).await?;
+        tx.append_audit(&self.event(
+            &user.audit_name(),
+            "referral.unlink",
+            &referral_subject(id),
+            Some(decision),
+            serde_json::json!({"child": child, "reason": reason}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Brings back a candidate the front door rejected for a referral.
+    pub async fn undo_candidate_rejection(
+        &self,
+        user: &CurrentUser,
+        id: ReferralId,
+        decision_id: LinkDecisionId,
+    ) -> AppResult<()> {
+        let (mut tx, _referral, decision) = self
+            .screening_tx(user, id, "referral.match.unreject")
+            .await?;
+        let d = tx
+            .get_link_decision(decision_id)
+            .await?
+            .filter(|d| d.subject == LinkSubject::Referral(id) && !d.same)
+            .ok_or(AppError::NotFound("linkage decision"))?;
+        let reversal = Reversal {
+            by: user.practitioner.id,
+            at: self.now(),
+            reason: "Offered again as a possible match".into(),
+        };
+        match tx.reverse_link_decision(d.id, &reversal).await {
+            Err(StoreError::Conflict { .. }) => return Ok(()),
+            other => other?,
+        }
+        tx.append_audit(&self.event(
+            &user.audit_name(),
+            "referral.match.unreject",
+            &referral_subject(id),
+            Some(decision),
+            serde_json::json!({"child": d.child, "decision": d.id}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Links the referral to a known child (confirmed by the worker), or to a new child record
@@ -651,9 +841,13 @@ impl App {
                 "This referral has been decided; its child cannot be changed",
             )]));
         }
+        let mut created = None;
         let child_id = match child {
             Some(c) => {
-                tx.get_child(c).await?.ok_or(AppError::NotFound("child"))?;
+                let known = tx.get_child(c).await?.ok_or(AppError::NotFound("child"))?;
+                let candidate = self.matcher().explain(&referral.child, &known.child);
+                let d = self.link_decision(user, LinkSubject::Referral(id), &candidate, true);
+                tx.insert_link_decision(&d).await?;
                 c
             }
             None => {
@@ -711,6 +905,7 @@ impl App {
                     }
                     other => other?,
                 }
+                created = Some(row.child.clone());
                 row.child.id
             }
         };
@@ -726,6 +921,9 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        if let Some(c) = created {
+            self.matcher().upsert(&c);
+        }
         Ok(child_id)
     }
 
@@ -921,44 +1119,4 @@ async fn save_referral(tx: &mut Box<dyn Tx>, r: &Referral) -> AppResult<()> {
         Err(StoreError::Conflict { .. }) => Err(stale()),
         other => Ok(other?),
     }
-}
-
-/// Children worth scoring against a referral: by NHS number, family name, date of birth and
-/// postcode. The linkage engine will replace this with its blocking index.
-async fn gather_known(tx: &mut Box<dyn Tx>, referred: &ReferredChild) -> AppResult<Vec<Child>> {
-    let mut queries = Vec::new();
-    if let Some(n) = &referred.nhs_number {
-        queries.push(ChildQuery {
-            nhs_number: Some(n.clone()),
-            ..Default::default()
-        });
-    }
-    let family = referred.name.family.trim();
-    if family.chars().count() >= 2 && !family.eq_ignore_ascii_case("unknown") {
-        queries.push(ChildQuery {
-            name: Some(family.to_owned()),
-            ..Default::default()
-        });
-    }
-    if let Some(b) = referred.birth {
-        queries.push(ChildQuery {
-            birth_date: Some(b.date()),
-            ..Default::default()
-        });
-    }
-    if let Some(pc) = &referred.postcode {
-        queries.push(ChildQuery {
-            postcode: Some(pc.clone()),
-            ..Default::default()
-        });
-    }
-    let mut out: Vec<Child> = Vec::new();
-    for q in queries {
-        for row in tx.search_children(&q, 200).await? {
-            if !out.iter().any(|c| c.id == row.child.id) {
-                out.push(row.child);
-            }
-        }
-    }
-    Ok(out)
 }

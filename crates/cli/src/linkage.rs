@@ -28,6 +28,42 @@ pub enum LinkageCommand {
     /// Find records in one file that are probably the same person, and group them. Writes
     /// `id,cluster_id` for every record (a record alone is its own cluster).
     Dedupe(DedupeArgs),
+    /// Make the duplicate report over the children in the database now (the server also makes
+    /// it every night), and print how many possible duplicates wait for a decision.
+    Duplicates(DuplicatesArgs),
+}
+
+/// Options of `safeguard linkage duplicates`.
+#[derive(Debug, Args)]
+pub struct DuplicatesArgs {
+    /// List pairs with at least this match probability, from 0.5 up to (not including) 1.
+    #[arg(long, value_name = "P", default_value = "0.9")]
+    pub threshold: String,
+}
+
+/// `safeguard linkage duplicates`.
+pub async fn duplicates(
+    db: Option<&crate::database::DatabaseUrl>,
+    args: DuplicatesArgs,
+) -> anyhow::Result<()> {
+    let threshold = match parse_threshold(Some(&args.threshold))? {
+        Some(t) if (0.5..1.0).contains(&t) => t,
+        _ => bail!(
+            "--threshold must be a match probability from 0.5 up to (not including) 1, not {:?}",
+            args.threshold
+        ),
+    };
+    let app = crate::database::open_app(db, false).await?;
+    let report = app
+        .make_duplicate_report("cli", threshold)
+        .await
+        .map_err(crate::errors::explain)?;
+    println!(
+        "checked {} child records: {} possible duplicate pairs at p >= {threshold} wait for a decision (Front door > Possible duplicate records)",
+        report.children_checked,
+        report.pairs.len()
+    );
+    Ok(())
 }
 
 /// Options common to both commands.
@@ -94,6 +130,9 @@ pub fn run(command: LinkageCommand) -> anyhow::Result<()> {
     match command {
         LinkageCommand::Link(a) => link(a),
         LinkageCommand::Dedupe(a) => dedupe(a),
+        LinkageCommand::Duplicates(_) => {
+            bail!("`linkage duplicates` needs the database; it is run by the caller")
+        }
     }
 }
 

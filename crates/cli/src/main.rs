@@ -60,6 +60,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::ResetMfa(a)) => user::reset_mfa(db, a).await,
         Command::Agency(AgencyCommand::List(a)) => agency::list(db, a).await,
         Command::Demo(DemoCommand::Seed(a)) => demo::seed(db, a).await,
+        Command::Linkage(linkage::LinkageCommand::Duplicates(a)) => {
+            linkage::duplicates(db, a).await
+        }
         Command::Linkage(c) => linkage::run(c),
         Command::Timescales(a) => timescales::print(a.json),
     }

@@ -442,10 +442,10 @@ fn bad_account_details_are_refused_field_by_field() {
     );
     assert!(err.contains("12 characters or more"), "{err}");
 
-    // Nothing was saved: the audit log holds only the seeding.
+    // Nothing was saved: the audit log holds only the seeding and its duplicate report.
     assert_eq!(
         ok(&db.run(&["audit", "verify"])),
-        "audit chain intact: 1 events\n"
+        "audit chain intact: 2 events\n"
     );
 }
 
@@ -517,7 +517,7 @@ async fn a_tampered_audit_log_is_named_at_the_first_bad_event() {
     ok(&db.run(&["user", "disable", "--email", "kim@example.org"]));
     assert_eq!(
         ok(&db.run(&["audit", "verify"])),
-        "audit chain intact: 4 events\n"
+        "audit chain intact: 5 events\n"
     );
 
     let store = SqliteStore::open(&db.url).await.unwrap();
@@ -709,7 +709,7 @@ async fn a_postgres_url_selects_postgresql() {
     assert!(text.starts_with("postgres database postgres://"), "{text}");
     assert!(text.contains(&name), "{text}");
     assert!(ok(&seeded).contains("dsl@demo.safeguard.test"));
-    assert_eq!(ok(&verified), "audit chain intact: 1 events\n");
+    assert_eq!(ok(&verified), "audit chain intact: 2 events\n");
     let json: serde_json::Value = serde_json::from_str(&ok(&listed)).unwrap();
     assert!(
         json.as_array()

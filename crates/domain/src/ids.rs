@@ -138,6 +138,9 @@ pub mod kinds {
     /// Marker for `CaseId`.
     #[derive(Debug)]
     pub enum Case {}
+    /// Marker for `LinkDecisionId`.
+    #[derive(Debug)]
+    pub enum LinkDecision {}
 }
 
 /// A child (including an unborn child).

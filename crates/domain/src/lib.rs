@@ -14,6 +14,7 @@ mod coded;
 pub mod codes;
 pub mod ids;
 pub mod journey;
+pub mod linkage;
 pub mod model;
 pub mod nhs;
 pub mod postcode;
@@ -32,6 +33,9 @@ pub use ids::{
     ReferralId, TeamId,
 };
 pub use journey::{CaseEvent, CaseState, TransitionError};
+pub use linkage::{
+    DuplicatePair, DuplicateReport, Evidence, LinkDecision, LinkDecisionId, LinkSubject, Reversal,
+};
 pub use model::*;
 pub use nhs::NhsNumber;
 pub use postcode::Postcode;

@@ -20,6 +20,7 @@ mod error;
 mod index;
 mod model;
 mod record;
+pub mod reference;
 mod rng;
 mod similarity;
 mod standardise;
@@ -35,8 +36,8 @@ pub use index::{
     score_with_block_limit, train_and_score,
 };
 pub use model::{
-    ComparisonModel, Contribution, Data, LevelParameters, Model, Settings, TermFrequencies,
-    TrainingSession, probability, weight_of_probability,
+    ComparisonModel, Contribution, Data, LevelParameters, MIN_RECORDS_FOR_U, Model, Settings,
+    TermFrequencies, TrainingSession, probability, weight_of_probability,
 };
 pub use record::{Field, Record};
 pub use standardise::{Dob, PostcodeParts, are_aliases, double_metaphone, fold};

@@ -35,6 +35,10 @@ pub enum Data<'a> {
     Dedupe(&'a [Record]),
 }
 
+/// The fewest known records from which [`Model::fitted_to`] re-estimates u: about half a
+/// million random pairs, enough for agreement rates down to one in a few thousand.
+pub const MIN_RECORDS_FOR_U: usize = 1_000;
+
 /// How training runs. The defaults suit anything from a few thousand to a few million records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
@@ -235,6 +239,46 @@ impl Model {
                 p.tf[table.field.index()] = count as f64 / table.total as f64;
             }
         }
+    }
+
+    /// This model made ready to match new records against `known` ones, the way the front door
+    /// matches a referral against the children a local authority already holds:
+    ///
+    /// - term frequencies are counted over `known`, so a surname common in this area weighs
+    ///   less than a rare one *here*, not in the data the model was trained on;
+    /// - u (how often two different people agree by chance) is re-estimated from random pairs
+    ///   of `known` when there are at least [`MIN_RECORDS_FOR_U`] of them, and kept otherwise
+    ///   (a few hundred records give too few pairs to estimate rare agreements);
+    /// - the prior becomes one in the number of known records: a new record is about one of
+    ///   them at most.
+    ///
+    /// m (how records of the same person differ) does not depend on who is in the area and is
+    /// kept as trained.
+    pub fn fitted_to(&self, known: &[Record], settings: &Settings) -> Model {
+        let prepared = prepare_all(known);
+        let sides = Sides {
+            left: &prepared,
+            right: None,
+        };
+        let mut model = self.clone();
+        model.term_frequencies = self
+            .comparisons
+            .iter()
+            .map(|c| c.field)
+            .filter(|f| uses_term_frequency(*f))
+            .map(|f| term_frequency_table(f, &sides))
+            .collect();
+        if known.len() >= MIN_RECORDS_FOR_U {
+            let fields: Vec<Field> = self.comparisons.iter().map(|c| c.field).collect();
+            let u = estimate_u(&sides, &fields, settings);
+            for (comparison, u) in model.comparisons.iter_mut().zip(u) {
+                for (level, u) in comparison.levels.iter_mut().zip(u).skip(1) {
+                    level.u = u;
+                }
+            }
+        }
+        model.prior = 1.0 / known.len().max(1) as f64;
+        model
     }
 
     /// The match weight of the prior alone, log2(λ / (1 − λ)).
@@ -822,6 +866,10 @@ struct ComparisonScorer {
     /// For term-frequency adjustment of the exact level: its m and u, and the smallest
     /// frequency (one record's worth), used for values the tables have not seen.
     term_frequency: Option<(f64, f64, f64)>,
+    /// The highest weight of any level below exact. An exact match on a common value must never
+    /// weigh less than a near miss on it would ("Olivia" and "Olivia" not below "Olivia" and
+    /// "Oliv"), so the term-frequency-adjusted exact weight is floored here.
+    best_partial: f64,
 }
 
 impl Scorer {
@@ -839,9 +887,16 @@ impl Scorer {
                     )),
                     _ => None,
                 };
+                let weights: Vec<f64> = c.levels.iter().map(LevelParameters::weight).collect();
+                let best_partial = weights
+                    .iter()
+                    .skip(2)
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max);
                 ComparisonScorer {
                     field: c.field,
-                    weights: c.levels.iter().map(LevelParameters::weight).collect(),
+                    best_partial,
+                    weights,
                     levels: c.levels.iter().map(|l| l.level).collect(),
                     term_frequency,
                 }
@@ -861,7 +916,8 @@ impl Scorer {
         {
             let i = c.field.index();
             let tf = a.tf[i].max(b.tf[i]).max(min_tf);
-            return (level, (m / tf).log2(), (u / tf).log2());
+            let weight = (m / tf).log2().max(c.best_partial);
+            return (level, weight, weight - (m / u).log2());
         }
         (level, base, 0.0)
     }

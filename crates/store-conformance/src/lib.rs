@@ -64,7 +64,8 @@ macro_rules! conformance_tests {
             audit_verify_names_the_tampered_seq,
             concerns_referrals_and_notifications,
             referral_saves_from_an_old_version_are_refused,
-            cases_round_trip_with_optimistic_versions
+            cases_round_trip_with_optimistic_versions,
+            linkage_decisions_and_the_duplicate_report
         );
     };
     (@each $make:path, $($name:ident),+) => {
@@ -893,4 +894,129 @@ pub async fn cases_round_trip_with_optimistic_versions(h: &dyn Harness) {
             .len(),
         1
     );
+}
+
+/// Children page by id; linkage decisions are kept with their evidence, found by subject,
+/// reversed once only; the duplicate report is replaced whole.
+pub async fn linkage_decisions_and_the_duplicate_report(h: &dyn Harness) {
+    use safeguard_domain::{
+        DuplicatePair, DuplicateReport, Evidence, LinkDecision, LinkDecisionId, LinkSubject,
+        Reversal,
+    };
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for (i, family) in ["Ash", "Birch", "Cedar", "Damson", "Elm"]
+        .iter()
+        .enumerate()
+    {
+        let c = child("Robin", family, None, &format!("NM{} 2AB", i + 1));
+        ids.push(c.id);
+        tx.insert_child(&ChildRow {
+            child: c,
+            owning_team: None,
+        })
+        .await
+        .unwrap();
+    }
+    ids.sort();
+    let first = tx.children_page(None, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|r| r.child.id).collect::<Vec<_>>(),
+        ids[..2]
+    );
+    let rest = tx.children_page(Some(ids[1]), 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|r| r.child.id).collect::<Vec<_>>(),
+        ids[2..]
+    );
+    assert!(tx.children_page(Some(ids[4]), 10).await.unwrap().is_empty());
+
+    let at = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).unwrap();
+    let referral = LinkSubject::Referral(ReferralId::new());
+    let evidence = vec![Evidence {
+        label: "Date of birth".into(),
+        level: "exact".into(),
+        weight: 11.5,
+    }];
+    let rejected = LinkDecision {
+        id: LinkDecisionId::new(),
+        subject: referral,
+        child: ids[0],
+        same: false,
+        probability: 0.41,
+        evidence: evidence.clone(),
+        decided_by: PractitionerId::new(),
+        decided_at: at(1),
+        reversed: None,
+    };
+    let confirmed = LinkDecision {
+        id: LinkDecisionId::new(),
+        child: ids[1],
+        same: true,
+        probability: 0.998,
+        decided_at: at(2),
+        ..rejected.clone()
+    };
+    let pair = LinkDecision {
+        id: LinkDecisionId::new(),
+        subject: LinkSubject::Child(ids[2]),
+        child: ids[3],
+        decided_at: at(3),
+        ..confirmed.clone()
+    };
+    for d in [&rejected, &confirmed, &pair] {
+        tx.insert_link_decision(d).await.unwrap();
+    }
+    assert_eq!(
+        tx.link_decisions_about(&referral).await.unwrap(),
+        vec![rejected.clone(), confirmed.clone()]
+    );
+    assert_eq!(tx.child_link_decisions().await.unwrap(), vec![pair.clone()]);
+    assert_eq!(
+        tx.get_link_decision(confirmed.id).await.unwrap(),
+        Some(confirmed.clone())
+    );
+    let reversal = Reversal {
+        by: PractitionerId::new(),
+        at: at(4),
+        reason: "Twins: a different child".into(),
+    };
+    tx.reverse_link_decision(confirmed.id, &reversal)
+        .await
+        .unwrap();
+    let back = tx.get_link_decision(confirmed.id).await.unwrap().unwrap();
+    assert_eq!(back.reversed, Some(reversal.clone()));
+    assert!(!back.in_force());
+    assert!(matches!(
+        tx.reverse_link_decision(confirmed.id, &reversal).await,
+        Err(StoreError::Conflict {
+            what: "linkage decision"
+        })
+    ));
+    assert!(matches!(
+        tx.reverse_link_decision(LinkDecisionId::new(), &reversal)
+            .await,
+        Err(StoreError::NotFound("linkage decision"))
+    ));
+
+    assert_eq!(tx.duplicate_report().await.unwrap(), None);
+    let mut report = DuplicateReport {
+        generated_at: at(5),
+        threshold: 0.9,
+        children_checked: 5,
+        pairs: vec![DuplicatePair {
+            left: ids[0],
+            right: ids[4],
+            probability: 0.97,
+            evidence,
+        }],
+    };
+    tx.put_duplicate_report(&report).await.unwrap();
+    assert_eq!(tx.duplicate_report().await.unwrap(), Some(report.clone()));
+    report.pairs.clear();
+    report.generated_at = at(6);
+    tx.put_duplicate_report(&report).await.unwrap();
+    assert_eq!(tx.duplicate_report().await.unwrap(), Some(report));
+    tx.commit().await.unwrap();
 }

@@ -19,8 +19,9 @@ use jiff::civil::Date;
 use safeguard_domain::ids::Id;
 use safeguard_domain::{
     Agency, AgencyId, AgencyKind, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry,
-    Concern, ConcernId, Involvement, NhsNumber, NotificationId, Person, Practitioner,
-    PractitionerId, Referral, ReferralId, Relationship, Role, Team, TeamId, Urgency,
+    Concern, ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId, LinkSubject,
+    NhsNumber, NotificationId, Person, Practitioner, PractitionerId, Referral, ReferralId,
+    Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
@@ -1023,6 +1024,120 @@ impl Tx for PostgresTx {
                 })
             })
             .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn children_page(
+        &mut self,
+        after: Option<ChildId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ChildRow>> {
+        let rows = sqlx::query(
+            "SELECT doc, owning_team_id FROM children \
+             WHERE $1::uuid IS NULL OR id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after.map(|a| a.as_uuid()))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(child_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_link_decision(&mut self, d: &LinkDecision) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO link_decisions (id, subject, child_id, decided_at, doc) \
+             VALUES ($1, $2, $3, $4::timestamptz, $5)",
+        )
+        .bind(d.id.as_uuid())
+        .bind(d.subject.key())
+        .bind(d.child.as_uuid())
+        .bind(ts_text(d.decided_at))
+        .bind(to_doc(d)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_link_decision(&mut self, id: LinkDecisionId) -> StoreResult<Option<LinkDecision>> {
+        self.doc_by_id("SELECT doc FROM link_decisions WHERE id = $1", id.as_uuid())
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn reverse_link_decision(
+        &mut self,
+        id: LinkDecisionId,
+        reversal: &Reversal,
+    ) -> StoreResult<()> {
+        let row = sqlx::query("SELECT doc FROM link_decisions WHERE id = $1 FOR UPDATE")
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound("linkage decision"));
+        };
+        let mut d: LinkDecision = from_doc(&row, "doc")?;
+        if d.reversed.is_some() {
+            return Err(StoreError::Conflict {
+                what: "linkage decision",
+            });
+        }
+        d.reversed = Some(reversal.clone());
+        let q = sqlx::query("UPDATE link_decisions SET doc = $1 WHERE id = $2")
+            .bind(to_doc(&d)?)
+            .bind(id.as_uuid());
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn link_decisions_about(
+        &mut self,
+        subject: &LinkSubject,
+    ) -> StoreResult<Vec<LinkDecision>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM link_decisions WHERE subject = $1 ORDER BY decided_at, id",
+        )
+        .bind(subject.key())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn child_link_decisions(&mut self) -> StoreResult<Vec<LinkDecision>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM link_decisions WHERE subject LIKE 'child:%' \
+             ORDER BY decided_at DESC, id DESC",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn put_duplicate_report(&mut self, report: &DuplicateReport) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO duplicate_reports (id, doc) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+        )
+        .bind(to_doc(report)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn duplicate_report(&mut self) -> StoreResult<Option<DuplicateReport>> {
+        let row = sqlx::query("SELECT doc FROM duplicate_reports WHERE id = 1")
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(|r| from_doc(r, "doc")).transpose()
     }
 
     #[tracing::instrument(skip_all)]

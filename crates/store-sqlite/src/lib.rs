@@ -14,8 +14,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
     Agency, AgencyId, AgencyKind, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry,
-    Concern, ConcernId, Involvement, NhsNumber, NotificationId, Person, Practitioner,
-    PractitionerId, Referral, ReferralId, Relationship, Role, Team, TeamId, Urgency,
+    Concern, ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId, LinkSubject,
+    NhsNumber, NotificationId, Person, Practitioner, PractitionerId, Referral, ReferralId,
+    Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
@@ -886,6 +887,110 @@ impl Tx for SqliteTx {
             .await
             .map_err(map_err)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn children_page(
+        &mut self,
+        after: Option<ChildId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ChildRow>> {
+        let rows = sqlx::query(
+            "SELECT doc, owning_team_id FROM children WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after.map(|a| a.to_string()).unwrap_or_default())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(child_from_row).collect()
+    }
+
+    async fn insert_link_decision(&mut self, d: &LinkDecision) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO link_decisions (id, subject, child_id, decided_at, doc) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(d.id.to_string())
+        .bind(d.subject.key())
+        .bind(d.child.to_string())
+        .bind(at_text(d.decided_at))
+        .bind(to_doc(d)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_link_decision(&mut self, id: LinkDecisionId) -> StoreResult<Option<LinkDecision>> {
+        self.doc_by_id(
+            "SELECT doc FROM link_decisions WHERE id = ?",
+            id.to_string(),
+        )
+        .await
+    }
+
+    async fn reverse_link_decision(
+        &mut self,
+        id: LinkDecisionId,
+        reversal: &Reversal,
+    ) -> StoreResult<()> {
+        let Some(mut d) = self.get_link_decision(id).await? else {
+            return Err(StoreError::NotFound("linkage decision"));
+        };
+        if d.reversed.is_some() {
+            return Err(StoreError::Conflict {
+                what: "linkage decision",
+            });
+        }
+        d.reversed = Some(reversal.clone());
+        sqlx::query("UPDATE link_decisions SET doc = ? WHERE id = ?")
+            .bind(to_doc(&d)?)
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn link_decisions_about(
+        &mut self,
+        subject: &LinkSubject,
+    ) -> StoreResult<Vec<LinkDecision>> {
+        self.docs_where(
+            "SELECT doc FROM link_decisions WHERE subject = ? ORDER BY decided_at, id",
+            subject.key(),
+        )
+        .await
+    }
+
+    async fn child_link_decisions(&mut self) -> StoreResult<Vec<LinkDecision>> {
+        self.docs_where(
+            "SELECT doc FROM link_decisions WHERE subject LIKE ? || '%' \
+             ORDER BY decided_at DESC, id DESC",
+            "child:".to_owned(),
+        )
+        .await
+    }
+
+    async fn put_duplicate_report(&mut self, report: &DuplicateReport) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO duplicate_reports (id, doc) VALUES (1, ?) \
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+        )
+        .bind(to_doc(report)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn duplicate_report(&mut self) -> StoreResult<Option<DuplicateReport>> {
+        let doc: Option<String> =
+            sqlx::query_scalar("SELECT doc FROM duplicate_reports WHERE id = 1")
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        doc.as_deref().map(from_doc).transpose()
     }
 
     async fn insert_concern(&mut self, c: &Concern) -> StoreResult<()> {

@@ -13,8 +13,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
     Agency, AgencyId, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry, Concern,
-    ConcernId, Involvement, NhsNumber, NotificationId, Person, Postcode, Practitioner,
-    PractitionerId, Referral, ReferralId, Team, TeamId,
+    ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId, LinkSubject, NhsNumber,
+    NotificationId, Person, Postcode, Practitioner, PractitionerId, Referral, ReferralId, Reversal,
+    Team, TeamId,
 };
 
 pub use audit::{AuditEvent, AuditRecord, GENESIS_HASH, VerifyReport};
@@ -272,6 +273,37 @@ pub trait Tx: Send {
     async fn chronology(&mut self, child: ChildId) -> StoreResult<Vec<ChronologyEntry>>;
     /// How many children are recorded.
     async fn count_children(&mut self) -> StoreResult<u64>;
+
+    // --- record linkage ---
+    /// Up to `limit` children with ids after `after` (all from the start when `None`), in id
+    /// order: for building the matching index a page at a time.
+    async fn children_page(
+        &mut self,
+        after: Option<ChildId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ChildRow>>;
+    /// Records a person's linkage decision.
+    async fn insert_link_decision(&mut self, d: &LinkDecision) -> StoreResult<()>;
+    /// One linkage decision.
+    async fn get_link_decision(&mut self, id: LinkDecisionId) -> StoreResult<Option<LinkDecision>>;
+    /// Marks a decision reversed. NotFound if there is no such decision; Conflict (`what` =
+    /// "linkage decision") if it was already reversed.
+    async fn reverse_link_decision(
+        &mut self,
+        id: LinkDecisionId,
+        reversal: &Reversal,
+    ) -> StoreResult<()>;
+    /// Decisions about one subject (reversed ones included), oldest first.
+    async fn link_decisions_about(
+        &mut self,
+        subject: &LinkSubject,
+    ) -> StoreResult<Vec<LinkDecision>>;
+    /// Decisions about pairs of child records (reversed ones included), newest first.
+    async fn child_link_decisions(&mut self) -> StoreResult<Vec<LinkDecision>>;
+    /// Replaces the duplicate report.
+    async fn put_duplicate_report(&mut self, report: &DuplicateReport) -> StoreResult<()>;
+    /// The latest duplicate report, if one was made.
+    async fn duplicate_report(&mut self) -> StoreResult<Option<DuplicateReport>>;
 
     // --- concerns, referrals, notifications ---
     /// Adds a concern to a setting's log.

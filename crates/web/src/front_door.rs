@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use safeguard_app::FieldError;
-use safeguard_app::matching::{Candidate, SimpleMatcher};
+use safeguard_app::referrals::MatchView;
 use safeguard_app::referrals::ReferralView;
 use safeguard_domain::{
     Agency, AssessmentFactor, ChildId, Concern, ConcernCategory, ConcernId, ConsentStatus,
@@ -135,7 +135,7 @@ struct QueuePage {
 struct ScreeningPage {
     chrome: Chrome,
     v: ReferralView,
-    candidates: Vec<Candidate>,
+    m: MatchView,
     d: DecisionForm,
     choices: Choices,
 }
@@ -416,7 +416,7 @@ pub(crate) async fn new_contact(
     }
 }
 
-async fn screening_page(
+pub(crate) async fn screening_page(
     st: &AppState,
     u: &SignedIn,
     id: ReferralId,
@@ -429,10 +429,13 @@ async fn screening_page(
             "screening is for the local authority's front door and its managers",
         ));
     }
-    let candidates = if v.referral.matched_child.is_none() && !v.referral.is_decided() {
-        st.app.match_candidates(&u.user, id, &SimpleMatcher).await?
+    let m = if v.referral.matched_child.is_none() && !v.referral.is_decided() {
+        st.app.match_candidates(&u.user, id).await?
     } else {
-        vec![]
+        MatchView {
+            candidates: vec![],
+            decisions: vec![],
+        }
     };
     let d = DecisionForm {
         version: v.referral.version,
@@ -450,14 +453,14 @@ async fn screening_page(
             )
             .with_errors(errors),
             v,
-            candidates,
+            m,
             d,
             choices: Choices,
         },
     ))
 }
 
-fn referral_id(s: &str) -> Result<ReferralId, WebError> {
+pub(crate) fn referral_id(s: &str) -> Result<ReferralId, WebError> {
     s.parse().map_err(|_| WebError::NotFound)
 }
 

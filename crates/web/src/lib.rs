@@ -15,6 +15,7 @@ mod assets;
 mod forms;
 mod front_door;
 mod front_door_forms;
+mod linkage;
 mod pages;
 mod session;
 mod views;
@@ -103,7 +104,13 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             "/front-door/contacts/new",
             get(front_door::new_contact_page).post(front_door::new_contact),
         )
+        .route("/front-door/duplicates", get(linkage::duplicates))
+        .route("/front-door/duplicates/decide", post(linkage::decide))
+        .route("/front-door/duplicates/reverse", post(linkage::reverse))
         .route("/front-door/{id}", get(front_door::screening))
+        .route("/front-door/{id}/reject", post(linkage::reject))
+        .route("/front-door/{id}/unreject", post(linkage::unreject))
+        .route("/front-door/{id}/unlink", post(linkage::unlink))
         .route("/front-door/{id}/link", post(front_door::link))
         .route("/front-door/{id}/decide", post(front_door::decide))
         .route("/notifications", get(front_door::notifications))
@@ -165,14 +172,33 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
 }
 
 /// Serves until Ctrl-C. Every ten minutes (and at start) removes expired sessions and raises
-/// overdue notifications.
+/// overdue notifications; every hour rebuilds the matching index from the store (picking up
+/// children another process added); every day (and at start) makes the duplicate report.
 pub async fn serve(app: App, options: ServeOptions) -> std::io::Result<()> {
     let router = router(app.clone(), &options);
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
+        let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
+            if ticks.is_multiple_of(144) {
+                match app
+                    .make_duplicate_report(
+                        "system",
+                        safeguard_app::linkage::DEFAULT_DUPLICATE_THRESHOLD,
+                    )
+                    .await
+                {
+                    Ok(r) => tracing::info!(pairs = r.pairs.len(), "duplicate report made"),
+                    Err(e) => tracing::warn!(error = %e, "could not make the duplicate report"),
+                }
+            } else if ticks.is_multiple_of(6)
+                && let Err(e) = app.rebuild_matcher().await
+            {
+                tracing::warn!(error = %e, "could not rebuild the matching index");
+            }
+            ticks += 1;
             if let Err(e) = app.purge_expired_sessions().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }

@@ -167,11 +167,6 @@ pub(crate) fn birth_text(b: &Birth) -> String {
     }
 }
 
-/// A score from 0 to 1 as a whole percentage.
-pub(crate) fn percent(score: &f64) -> String {
-    format!("{:.0}%", score * 100.0)
-}
-
 /// A moment as "23 November 2026, 10:05", in England's time.
 pub(crate) fn when(t: &jiff::Timestamp) -> String {
     match jiff::tz::TimeZone::get("Europe/London") {
