@@ -10,8 +10,9 @@
 use jiff::civil::{Date, date};
 use safeguard_domain::{
     Address, Agency, AgencyId, AgencyKind, Area, AreaId, Birth, Child, ChildGroups, ChildId,
-    ChildPerson, ChronologyEntry, EventId, Involvement, NhsNumber, Partner, Person, PersonId,
-    PersonName, Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team, TeamId,
+    ChildPerson, ChronologyEntry, ChronologyKind, EventId, Involvement, NhsNumber, Partner, Person,
+    PersonId, PersonName, Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team,
+    TeamId,
 };
 use safeguard_domain::{
     Channel, ConsentStatus, LawfulBasis, NotificationId, Referral, ReferralId, ReferralSource,
@@ -551,17 +552,27 @@ impl App {
                     .await?;
                     let referrer = school.unwrap_or(&gp);
                     let mut day = since;
-                    for summary in [
-                        format!("Referral received from {}", referrer.name),
-                        "Referral screened by the front door: child and family assessment"
-                            .to_owned(),
-                        "Child and family assessment started".to_owned(),
+                    for (kind, summary) in [
+                        (
+                            ChronologyKind::Referral,
+                            format!("Referral received from {}", referrer.name),
+                        ),
+                        (
+                            ChronologyKind::Decision,
+                            "Referral screened by the front door: child and family assessment"
+                                .to_owned(),
+                        ),
+                        (
+                            ChronologyKind::Assessment,
+                            "Child and family assessment started".to_owned(),
+                        ),
                     ] {
                         tx.add_chronology(&ChronologyEntry {
                             id: EventId::new(),
                             child: id,
                             date: day,
                             summary,
+                            kind,
                             agency: Some(la.id),
                             recorded_by: None,
                         })
@@ -814,6 +825,7 @@ impl App {
                     child,
                     date: d.decided_on,
                     summary: format!("Front door decision: {}", d.outcome.label()),
+                    kind: ChronologyKind::Decision,
                     agency: Some(p.la.id),
                     recorded_by: Some(front_door),
                 })
@@ -974,10 +986,6 @@ impl App {
                 at,
             )
             .map_err(invalid)?;
-            let mut entries = vec![(
-                opened_on,
-                safeguard_domain::journey::CaseEvent::Screened(outcome).to_string(),
-            )];
             for (ago, event, category) in steps {
                 let on = back(ago);
                 case.apply(
@@ -988,20 +996,21 @@ impl App {
                         category,
                         recorded_by: worker,
                         recorded_at: at,
+                        record: None,
                     },
                     today,
                     &cal,
                 )
                 .map_err(invalid)?;
-                entries.push((on, event.to_string()));
             }
             tx.insert_case(&case).await?;
-            for (date, summary) in entries {
+            for step in &case.steps {
                 tx.add_chronology(&ChronologyEntry {
                     id: EventId::new(),
                     child: id,
-                    date,
-                    summary,
+                    date: step.on,
+                    summary: crate::records::step_summary(step),
+                    kind: step.chronology_kind(),
                     agency: Some(la),
                     recorded_by: Some(worker),
                 })

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod children;
 pub mod demo;
 pub mod matching;
+pub mod records;
 pub mod referrals;
 
 use std::sync::{Arc, RwLock};
