@@ -534,7 +534,10 @@ pub(crate) fn record_note(step: &safeguard_domain::CaseStep) -> String {
                 if s.s47_initiated { "yes" } else { "no" }
             ));
             if !s.actions.is_empty() {
-                parts.push(format!("{} actions.", s.actions.len()));
+                parts.push(match s.actions.len() {
+                    1 => "1 action.".to_owned(),
+                    n => format!("{n} actions."),
+                });
             }
         }
         StepRecord::Conference(c) => {
