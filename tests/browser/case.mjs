@@ -1,15 +1,19 @@
 // End-to-end browser test of a case after the front door, in the demo area:
 //   1. the demo social worker opens Bobby Casebrook (allocated to them, case at
 //      "Strategy discussion") from "Your work";
-//   2. records section 47 enquiries started (the initial conference clock starts),
-//      then that they found a continuing risk of significant harm;
-//   3. tries to record the initial conference dated before the last step (refused,
-//      HTTP 400), then records it;
-//   4. tries to start the child protection plan without its category (refused,
-//      HTTP 400), then starts it with "Neglect": the case is now "Child protection
-//      plan", with the first core group and first review conference clocks, and the
-//      chronology says so;
-//   5. the demo teacher, who has no legitimate relationship with Bobby, is refused
+//   2. records the strategy discussion on its form: an empty form is refused naming
+//      every field, "Add another attendee" adds a row with JavaScript off, and the
+//      discussion (social care and police, not health) initiates section 47 enquiries
+//      with a warning that health was missing; the initial conference clock starts;
+//   3. records that the enquiries found a continuing risk of significant harm;
+//   4. records the initial conference on its form: refused without the plan's
+//      category and when dated before the last step (HTTP 400), then recorded with
+//      "Neglect": the case is now "Child protection plan", with the first core group
+//      and first review conference clocks, and the chronology says so;
+//   5. the chronology filtered to meetings;
+//   6. the demo police lead, who took part in the strategy discussion, opens it from
+//      their notification, and is refused the child's record (HTTP 403);
+//   7. the demo teacher, who has no legitimate relationship with Bobby, is refused
 //      his record (HTTP 403).
 // Every step is dated on the last step's date (read from the "Steps" table): a
 // working day by construction, never in the future, so the run does not depend on
@@ -34,6 +38,7 @@ import {
   expectStatus,
   expectH1,
   button,
+  link,
   fillDate,
   errorSummaryText,
   tableByCaption,
@@ -42,6 +47,8 @@ import {
 
 const SOCIAL_WORKER = 'social.worker@demo.safeguard.test'
 const TEACHER = 'teacher@demo.safeguard.test'
+const POLICE = 'police.lead@demo.safeguard.test'
+const HEALTH = 'health.lead@demo.safeguard.test'
 const CHILD = 'Bobby Casebrook'
 const CHILD_PATH = new RegExp(`^/children/${UUID}$`, 'i')
 const STEPS_PATH = new RegExp(`^/children/${UUID}/cases/${UUID}/steps$`, 'i')
@@ -210,33 +217,20 @@ async function recordStep(page, childId, step) {
   return heading
 }
 
-// Record a step that should be refused: HTTP 400, the form again, with one error
-// linking to its field, and the steps unchanged.
-async function refusedStep(page, childId, step, { message, field, stepsBefore }) {
-  const status = await submitStep(page, childId, step)
-  const where = pathOf(page)
-  if (!STEPS_PATH.test(where)) fail(`an invalid "${step.event}" went to ${where} (HTTP ${status}), expected to stay on the step form's page`)
-  expectStatus(page, status, 400, `recording an invalid "${step.event}"`)
-  const summary = await errorSummaryText(page)
-  if (!summary) fail(`${where}: an invalid "${step.event}" gave no .govuk-error-summary`)
-  if (!summary.includes(message)) fail(`${where}: the error summary says "${summary}", expected it to mention "${message}"`)
-  const errorLink = page.locator('.govuk-error-summary a').filter({ hasText: message })
-  if ((await errorLink.count()) !== 1) {
-    fail(`${where}: the error summary has no single link mentioning "${message}"`)
-  } else if ((await errorLink.getAttribute('href')) !== `#${field}`) {
-    problem(`the error "${message}" links to ${await errorLink.getAttribute('href')}, expected #${field}`, page.url())
-  } else if ((await page.locator(`#${field}`).count()) !== 1) {
-    problem(`the error "${message}" links to #${field}, which is not on the page`, page.url())
+// One attendee row of a strategy discussion or conference form, its agency chosen by the
+// kind shown after the name, "Northmoor Police (Police force)".
+async function fillAttendee(page, i, { kind, role, name, email = '' }) {
+  const select = page.locator(`#attendee-${i}-agency`)
+  if ((await select.count()) !== 1) fail(`${pathOf(page)}: no attendee row ${i + 1}`)
+  let value = null
+  for (const option of await select.locator('option').all()) {
+    if (norm(await option.innerText()).endsWith(`(${kind})`)) value = await option.getAttribute('value')
   }
-  const title = await page.title()
-  if (!title.startsWith('Error: ')) problem(`page title "${title}" of a form with errors does not start with "Error: "`, page.url())
-  await expectH1(page, CHILD)
-  const form = await stepForm(page, childId)
-  const kept = norm(await form.event.locator('option:checked').textContent())
-  if (kept !== step.event) problem(`after an error, "What happened" is "${kept}", expected the answer "${step.event}" to be kept`, page.url())
-  const after = await steps(page)
-  if (after.length !== stepsBefore) fail(`${where}: a refused step changed the "Steps" table (${stepsBefore} rows before, ${after.length} after)`)
-  log(`refused "${step.event}" on ${longDate(step.on)}: HTTP ${status}, "${summary}"`)
+  if (!value) fail(`${pathOf(page)}: attendee ${i + 1}'s agency list has no "${kind}"`)
+  await select.selectOption(value)
+  await page.locator(`#attendee-${i}-role`).fill(role)
+  await page.locator(`#attendee-${i}-name`).fill(name)
+  await page.locator(`#attendee-${i}-email`).fill(email)
 }
 
 // ---------------------------------------------------------------------------
@@ -259,18 +253,20 @@ async function journey(browser) {
   }
   if (!childHref) fail(`/home: no link "${CHILD}" to /children/{uuid}; the demo social worker should have ${CHILD} allocated`)
   const childId = childHref.split('/').at(-1)
-  const status = await clickAndWait(page, page.locator(`main a[href="${childHref}"]`).first(), `opening "${CHILD}"`)
+  let status = await clickAndWait(page, page.locator(`main a[href="${childHref}"]`).first(), `opening "${CHILD}"`)
   expectStatus(page, status, 200, `opening "${CHILD}"`)
   if (pathOf(page) !== childHref) fail(`"${CHILD}" went to ${pathOf(page)}, expected ${childHref}`)
 
-  // 2. Bobby's record: the case at "Strategy discussion".
+  // 2. Bobby's record: the case at "Strategy discussion". Its outcome is recorded on the
+  //    strategy discussion form, not the one-line step form.
   await expectH1(page, CHILD)
   await expectCaseHeading(page, 'Case: Strategy discussion')
   const first = await lastStep(page)
   const on = first.date
   log(`${CHILD} (${childHref}): last step "${first.step}" on ${first.dateText}; every step is dated ${longDate(on)}`)
+  await expectClock(page, 'Strategy discussion')
   let form = await stepForm(page, childId)
-  await expectEventOptions(page, form, { present: [S47_STARTED], absent: [ICPC_HELD, PLAN_STARTED, CORE_GROUP_MET] })
+  await expectEventOptions(page, form, { absent: [S47_STARTED, ICPC_HELD, PLAN_STARTED, CORE_GROUP_MET] })
   const categories = []
   for (const option of await form.category.locator('option').all()) {
     const value = await option.getAttribute('value')
@@ -283,61 +279,129 @@ async function journey(browser) {
   }
   await checkPage(page, 'strategy-discussion', 'child record, strategy discussion')
 
-  // 3. Section 47 enquiries started: the initial conference clock starts.
-  await recordStep(page, childId, { event: S47_STARTED, on, note: 'Strategy discussion agreed section 47 enquiries (browser test).' })
+  // 3. The strategy discussion form: nothing filled in is refused, naming every field.
+  await clickAndWait(page, await link(page, 'Record a strategy discussion'), 'opening the strategy discussion form')
+  await expectH1(page, 'Record a strategy discussion')
+  await checkPage(page, 'strategy-form', 'strategy discussion form')
+  status = await clickAndWait(page, await button(page, 'Record the strategy discussion'), 'sending an empty strategy discussion')
+  expectStatus(page, status, 400, 'an empty strategy discussion')
+  let summary = await errorSummaryText(page)
+  for (const message of ['Enter the date the discussion was held', 'Add at least one attendee', 'Enter the information shared', 'Enter what was decided', 'Select whether section 47 enquiries were initiated']) {
+    if (!summary.includes(message)) fail(`${pathOf(page)}: the error summary says "${summary}", expected "${message}"`)
+  }
+  await checkPage(page, 'strategy-form-errors', 'strategy discussion form with errors')
+  //    "Add another attendee" works without JavaScript: the form comes back with one more row.
+  const rowsBefore = await page.locator('main select[name$="-agency"]').count()
+  await page.locator('#attendee-0-role').fill('Allocated social worker')
+  status = await clickAndWait(page, await button(page, 'Add another attendee'), 'adding an attendee row')
+  expectStatus(page, status, 200, 'adding an attendee row')
+  const rowsAfter = await page.locator('main select[name$="-agency"]').count()
+  if (rowsAfter !== rowsBefore + 1) fail(`${pathOf(page)}: "Add another attendee" gave ${rowsAfter} rows, expected ${rowsBefore + 1}`)
+  if ((await page.locator('#attendee-0-role').inputValue()) !== 'Allocated social worker') fail(`${pathOf(page)}: "Add another attendee" lost what was typed`)
+  //    Social care and police took part, not health: recorded, with a warning.
+  await fillDate(page, 'on', dateParts(on))
+  await fillAttendee(page, 0, { kind: 'Local authority', role: 'Allocated social worker', name: 'Sam Social-Worker' })
+  await fillAttendee(page, 1, { kind: 'Police force', role: 'Detective sergeant', name: 'Pat Police-Lead', email: POLICE })
+  await page.locator('#information_shared').fill('School reported bruising; police hold two call-outs this year (browser test).')
+  await page.locator('#decisions').fill('Section 47 enquiries, joint with police.')
+  await page.locator('#action-0-action').fill('Joint home visit')
+  await page.locator('#action-0-owner').fill('Sam Social-Worker and Pat Police-Lead')
+  await page.locator('#s47').check()
+  status = await clickAndWait(page, await button(page, 'Record the strategy discussion'), 'recording the strategy discussion')
+  if (pathOf(page) !== childHref || status !== 200) fail(`recording the strategy discussion went to ${pathOf(page)} (HTTP ${status}): "${await errorSummaryText(page)}"`)
+  let last = await lastStep(page)
+  if (last.step !== S47_STARTED) fail(`${pathOf(page)}: the last step is "${last.step}", expected "${S47_STARTED}"`)
+  if (!last.note.includes('Warning: No one from health took part')) fail(`${pathOf(page)}: the strategy discussion's step does not warn that health was missing ("${last.note}")`)
+  await expectCaseHeading(page, 'Case: Section 47 enquiry')
   await expectClock(page, 'Initial child protection conference')
+  const meetingLink = page.locator('main a[href^="/cases/"]').filter({ hasText: 'View the record' })
+  if ((await meetingLink.count()) !== 1) fail(`${pathOf(page)}: expected one "View the record" link to the strategy discussion`)
+  const meetingHref = await meetingLink.getAttribute('href')
+  log(`strategy discussion recorded: ${meetingHref}; ${last.note}`)
   await checkPage(page, 's47-started', 'child record, section 47 enquiries started')
 
-  // 4. The enquiries found a continuing risk of significant harm.
+  // 4. The enquiries found a continuing risk of significant harm (the one-line step form).
   await recordStep(page, childId, { event: S47_RISK, on, note: 'Enquiries found continuing risk; conference to be convened.' })
-  form = await stepForm(page, childId)
-  await expectEventOptions(page, form, { present: [ICPC_HELD], absent: [PLAN_STARTED, CORE_GROUP_MET] })
+  if (!(await page.locator('main a', { hasText: 'Record the initial child protection conference' }).count())) {
+    fail(`${pathOf(page)}: no link to the initial conference form after continuing risk was found`)
+  }
   await checkPage(page, 's47-risk', 'child record, continuing risk found')
 
-  // 5. The conference dated before the last step: refused.
+  // 5. The conference form: dated before the last step, and without the category the plan
+  //    needs, it is refused; nothing is saved.
   const before = await steps(page)
-  await refusedStep(
-    page,
-    childId,
-    { event: ICPC_HELD, on: daysBefore(on, 1), note: 'Dated before the last step on purpose.' },
-    { message: `on or after the last step (${longDate(on)})`, field: 'on-day', stepsBefore: before.length },
-  )
-  await checkPage(page, 'error-date-before-last-step', 'step form error, date before the last step')
+  await clickAndWait(page, await link(page, 'Record the initial child protection conference'), 'opening the conference form')
+  await expectH1(page, 'Record the initial child protection conference')
+  await checkPage(page, 'icpc-form', 'initial conference form')
+  await fillDate(page, 'on', dateParts(daysBefore(on, 1)))
+  await page.locator('#chair').fill('Chris Chair')
+  await fillAttendee(page, 0, { kind: 'Local authority', role: 'Allocated social worker', name: 'Sam Social-Worker' })
+  await fillAttendee(page, 1, { kind: 'Integrated care board', role: 'Designated nurse', name: 'Hana Health-Lead', email: HEALTH })
+  await page.locator('#decision').check()
+  await page.locator('#core_group').fill('Mother\nSam Social-Worker, social worker\nHana Health-Lead, designated nurse')
+  status = await clickAndWait(page, await button(page, 'Record the conference'), 'recording a conference dated before the last step')
+  expectStatus(page, status, 400, 'a conference without its category')
+  summary = await errorSummaryText(page)
+  if (!summary.includes('Select the category of abuse the conference set')) fail(`${pathOf(page)}: the error summary says "${summary}", expected the missing category`)
+  await checkPage(page, 'error-no-category', 'conference form error, plan without a category')
+  await page.locator('#category').selectOption('NEG')
+  status = await clickAndWait(page, await button(page, 'Record the conference'), 'recording a conference dated before the last step')
+  expectStatus(page, status, 400, 'a conference dated before the last step')
+  summary = await errorSummaryText(page)
+  if (!summary.includes(`on or after the last step (${longDate(on)})`)) fail(`${pathOf(page)}: the error summary says "${summary}", expected the date to be refused`)
+  await checkPage(page, 'error-date-before-last-step', 'conference form error, date before the last step')
 
-  // 6. The conference, on the right day.
-  await recordStep(page, childId, { event: ICPC_HELD, on, note: 'Attended: social worker, class teacher, health visitor. Plan needed.' })
-  form = await stepForm(page, childId)
-  await expectEventOptions(page, form, { present: [PLAN_STARTED] })
-  await checkPage(page, 'icpc-held', 'child record, initial conference held')
-
-  // 7. The plan without the category the conference set: refused.
-  await refusedStep(
-    page,
-    childId,
-    { event: PLAN_STARTED, on, note: 'No category on purpose.' },
-    { message: 'Select the category of abuse the conference set', field: 'category', stepsBefore: before.length + 1 },
-  )
-  await checkPage(page, 'error-no-category', 'step form error, plan without a category')
-
-  // 8. The plan, category Neglect.
-  const heading = await recordStep(page, childId, { event: PLAN_STARTED, on, category: 'Neglect', note: 'Plan agreed at the conference.' })
-  if (!heading.startsWith('Case: Child protection plan')) fail(`${pathOf(page)}: after the plan started the case heading is "${heading}", expected "Case: Child protection plan"`)
+  // 6. The conference on the right day makes the plan, category Neglect.
+  await fillDate(page, 'on', dateParts(on))
+  status = await clickAndWait(page, await button(page, 'Record the conference'), 'recording the initial conference')
+  if (pathOf(page) !== childHref || status !== 200) fail(`recording the conference went to ${pathOf(page)} (HTTP ${status}): "${await errorSummaryText(page)}"`)
+  const after = await steps(page)
+  if (after.length !== before.length + 2) fail(`${pathOf(page)}: the conference added ${after.length - before.length} steps, expected 2 (the conference and the plan)`)
+  if (after.at(-2).step !== ICPC_HELD || after.at(-1).step !== `${PLAN_STARTED} (Neglect)`) {
+    fail(`${pathOf(page)}: the last steps are "${after.at(-2).step}", "${after.at(-1).step}", expected "${ICPC_HELD}", "${PLAN_STARTED} (Neglect)"`)
+  }
+  const heading = await caseHeading(page)
+  if (!heading.startsWith('Case: Child protection plan')) fail(`${pathOf(page)}: after the conference the case heading is "${heading}", expected "Case: Child protection plan"`)
   await expectClock(page, 'First core group meeting')
   await expectClock(page, 'First review conference')
   form = await stepForm(page, childId)
-  await expectEventOptions(page, form, { present: [CORE_GROUP_MET], absent: [PLAN_STARTED] })
+  await expectEventOptions(page, form, { present: [CORE_GROUP_MET], absent: [PLAN_STARTED, ICPC_HELD] })
   const chronology = (await tableRows(await tableByCaption(page, /^\s*Chronology\b/))).map((cells) => cells.join(' | '))
   const planLine = 'Child protection plan started (category: Neglect)'
   if (!chronology.some((row) => row.includes(planLine))) {
     fail(`${pathOf(page)}: the chronology has no "${planLine}" (it has: ${chronology.map((r) => `"${r}"`).join(', ')})`)
   }
-  for (const line of [S47_STARTED, S47_RISK, ICPC_HELD]) {
+  for (const line of ['Strategy discussion held', S47_RISK, ICPC_HELD]) {
     if (!chronology.some((row) => row.includes(line))) problem(`the chronology has no "${line}"`, page.url())
   }
   await checkPage(page, 'cp-plan', 'child record, child protection plan')
 
-  // 9. The teacher has no legitimate relationship with Bobby: refused.
+  // 7. The chronology filtered to meetings, laid out to print.
+  await goto(page, `${childHref}/chronology?kind=meeting`)
+  const meetings = await tableRows(await tableByCaption(page, /entries, newest first/))
+  if (!meetings.length || meetings.some(([, type]) => type !== 'Meeting')) fail(`${pathOf(page)}?kind=meeting: rows ${JSON.stringify(meetings)}, expected only meetings`)
+  await checkPage(page, 'chronology-meetings', 'chronology filtered to meetings')
+
+  // 8. The police lead took part in the strategy discussion: told, and may read that
+  //    record, never the child's case file.
   await signOut(page)
+  await signIn(page, POLICE)
+  await goto(page, '/notifications')
+  const told = page.locator(`main a[href="${meetingHref}"]`)
+  if ((await told.count()) < 1) fail(`/notifications as the police lead: no link to ${meetingHref}`)
+  await clickAndWait(page, told.first(), 'opening the strategy discussion from the notification')
+  await expectH1(page, 'Strategy discussion (section 47 enquiries initiated)')
+  const body = norm(await page.locator('main').innerText())
+  for (const text of [CHILD, 'you took part in this meeting', 'No one from health took part', 'Joint home visit']) {
+    if (!body.includes(text)) fail(`${meetingHref} as the police lead: the page does not show "${text}"`)
+  }
+  await checkPage(page, 'meeting-police', 'strategy discussion record, as the police lead')
+  await goto(page, childHref, { status: 403 })
+  await checkPage(page, 'forbidden-police', 'child record refused to the police lead')
+  await goto(page, '/home')
+  await signOut(page)
+
+  // 9. The teacher has no legitimate relationship with Bobby: refused.
   await signIn(page, TEACHER)
   await goto(page, childHref, { status: 403 })
   if (pathOf(page) !== childHref) fail(`GET ${childHref} as the teacher went to ${pathOf(page)}`)

@@ -18,8 +18,13 @@ pub struct CaseView {
     pub case: Case,
     /// Its clocks as of today.
     pub clocks: Vec<CaseClock>,
-    /// The steps the guidance allows next, as (form code, label).
+    /// The steps the one-line step form offers, as (form code, label).
     pub next: Vec<(String, String)>,
+    /// The structured records that can be made now, as (address, label): a strategy
+    /// discussion, a conference, immediate protection, the assessment's outcome.
+    pub forms: Vec<(String, &'static str)>,
+    /// The steps that carry a meeting's record, as (step index, address).
+    pub meetings: Vec<(usize, String)>,
 }
 
 /// What a worker enters to record a step.
@@ -41,11 +46,26 @@ impl App {
     pub(crate) fn case_view(&self, case: Case) -> CaseView {
         let clocks = case.clocks(self.today(), &self.calendar());
         let next = case
-            .next_events()
+            .step_form_events()
             .into_iter()
             .map(|e| (event_code(e), e.to_string()))
             .collect();
-        CaseView { case, clocks, next }
+        let forms = case
+            .record_forms()
+            .into_iter()
+            .map(|f| (crate::records::form_path(case.child, case.id, f), f.label()))
+            .collect();
+        let meetings = (0..case.steps.len())
+            .filter(|i| case.meeting(*i).is_some())
+            .map(|i| (i, crate::records::meeting_path(case.id, i)))
+            .collect();
+        CaseView {
+            case,
+            clocks,
+            next,
+            forms,
+            meetings,
+        }
     }
 
     /// Records the next step of a case, if the guidance allows it now.
@@ -93,31 +113,30 @@ impl App {
             category: input.category,
             recorded_by: user.practitioner.id,
             recorded_at: self.now(),
+            record: None,
         };
+        if let Some(form) = case.record_needed(event) {
+            // A meeting's outcome is never recorded without the meeting (spec §1.5, §1.7).
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "event",
+                format!("{}: use that form, not this one", form.label()),
+            )]));
+        }
         case.apply(step, self.today(), &self.calendar())
-            .map_err(|e| match e {
-                CaseError::Transition(t) => {
-                    AppError::Invalid(vec![FieldError::new("event", t.to_string())])
-                }
-                CaseError::Date { field, message } => {
-                    AppError::Invalid(vec![FieldError::new(field, message)])
-                }
-                CaseError::MissingCategory => AppError::Invalid(vec![FieldError::new(
-                    "category",
-                    CaseError::MissingCategory.to_string(),
-                )]),
-            })?;
+            .map_err(|e| case_error(e, "event"))?;
         case.version += 1;
         save_case(&mut tx, &case).await?;
-        let mut summary = event.to_string();
-        if let Some(c) = input.category {
-            summary.push_str(&format!(" (category: {})", c.label()));
-        }
+        let (summary, kind) = case
+            .steps
+            .last()
+            .map(|s| (crate::records::step_summary(s), s.chronology_kind()))
+            .unwrap_or_else(|| (event.to_string(), safeguard_domain::ChronologyKind::Other));
         tx.add_chronology(&ChronologyEntry {
             id: EventId::new(),
             child: case.child,
             date: input.on,
             summary,
+            kind,
             agency: Some(user.agency.id),
             recorded_by: Some(user.practitioner.id),
         })
@@ -200,7 +219,24 @@ pub(crate) fn opens_case(event: CaseEvent) -> bool {
     )
 }
 
-fn stale_case() -> AppError {
+/// A refused step as field errors: a refused transition goes on `event_field` (the control that
+/// chose the step), the others on the field they name.
+pub(crate) fn case_error(e: CaseError, event_field: &str) -> AppError {
+    match e {
+        CaseError::Transition(t) => {
+            AppError::Invalid(vec![FieldError::new(event_field, t.to_string())])
+        }
+        CaseError::Date { field, message } | CaseError::Field { field, message } => {
+            AppError::Invalid(vec![FieldError::new(field, message)])
+        }
+        CaseError::MissingCategory => AppError::Invalid(vec![FieldError::new(
+            "category",
+            CaseError::MissingCategory.to_string(),
+        )]),
+    }
+}
+
+pub(crate) fn stale_case() -> AppError {
     AppError::Conflict {
         message: "Someone else recorded a step on this case since you opened it. Nothing you entered was saved: reload the page to see it, then try again".into(),
         field: "event",
@@ -208,7 +244,7 @@ fn stale_case() -> AppError {
     }
 }
 
-async fn save_case(tx: &mut Box<dyn Tx>, case: &Case) -> AppResult<()> {
+pub(crate) async fn save_case(tx: &mut Box<dyn Tx>, case: &Case) -> AppResult<()> {
     match tx.update_case(case).await {
         Err(StoreError::Conflict { .. }) => Err(stale_case()),
         other => Ok(other?),

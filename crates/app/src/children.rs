@@ -660,6 +660,7 @@ impl App {
             child: id,
             date: today,
             summary: summary.into(),
+            kind: safeguard_domain::ChronologyKind::Other,
             agency: Some(user.agency.id),
             recorded_by: Some(user.practitioner.id),
         })

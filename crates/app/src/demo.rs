@@ -10,8 +10,9 @@
 use jiff::civil::{Date, date};
 use safeguard_domain::{
     Address, Agency, AgencyId, AgencyKind, Area, AreaId, Birth, Child, ChildGroups, ChildId,
-    ChildPerson, ChronologyEntry, EventId, Involvement, NhsNumber, Partner, Person, PersonId,
-    PersonName, Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team, TeamId,
+    ChildPerson, ChronologyEntry, ChronologyKind, EventId, Involvement, NhsNumber, Partner, Person,
+    PersonId, PersonName, Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team,
+    TeamId,
 };
 use safeguard_domain::{
     Channel, ConsentStatus, LawfulBasis, NotificationId, Referral, ReferralId, ReferralSource,
@@ -551,17 +552,27 @@ impl App {
                     .await?;
                     let referrer = school.unwrap_or(&gp);
                     let mut day = since;
-                    for summary in [
-                        format!("Referral received from {}", referrer.name),
-                        "Referral screened by the front door: child and family assessment"
-                            .to_owned(),
-                        "Child and family assessment started".to_owned(),
+                    for (kind, summary) in [
+                        (
+                            ChronologyKind::Referral,
+                            format!("Referral received from {}", referrer.name),
+                        ),
+                        (
+                            ChronologyKind::Decision,
+                            "Referral screened by the front door: child and family assessment"
+                                .to_owned(),
+                        ),
+                        (
+                            ChronologyKind::Assessment,
+                            "Child and family assessment started".to_owned(),
+                        ),
                     ] {
                         tx.add_chronology(&ChronologyEntry {
                             id: EventId::new(),
                             child: id,
                             date: day,
                             summary,
+                            kind,
                             agency: Some(la.id),
                             recorded_by: None,
                         })
@@ -835,6 +846,7 @@ impl App {
                     child,
                     date: d.decided_on,
                     summary: format!("Front door decision: {}", d.outcome.label()),
+                    kind: ChronologyKind::Decision,
                     agency: Some(p.la.id),
                     recorded_by: Some(front_door),
                 })
@@ -863,8 +875,11 @@ impl App {
 impl App {
     /// One child at each stage of the statutory journey, allocated to the demo social worker,
     /// with dates relative to today so some clocks are overdue: an assessment past its 45
-    /// working days, a strategy discussion just held, an s47 enquiry past its conference target,
-    /// a plan whose first review is overdue, a child in need plan and a closed case.
+    /// working days, a strategy discussion to hold, an s47 enquiry past its conference target,
+    /// a plan whose first review is overdue, a child in need plan, a closed case and a child in
+    /// police protection. The strategy discussions and conferences carry their attendees and
+    /// actions; the demo police and health leads took part in some, and are told, so they can
+    /// open those records (and only those).
     async fn seed_cases(
         &self,
         tx: &mut Box<dyn Tx>,
@@ -873,9 +888,53 @@ impl App {
         worker: PractitionerId,
     ) -> AppResult<()> {
         use safeguard_domain::journey::CaseEvent;
+        use safeguard_domain::records::{
+            ActionItem, Attendee, Conference, ConferenceDecision, Protection, StrategyDiscussion,
+        };
         use safeguard_domain::{
             AbuseCategory, Case, CaseId, CaseStep, ClosureReason, ConferenceKind,
+            ImmediateProtection,
         };
+        /// What happens on a demo case, working days ago.
+        enum Demo {
+            Step(u32, CaseEvent, Option<AbuseCategory>),
+            /// A strategy discussion that initiated s47 enquiries, with the police lead, and
+            /// with the health lead if `health`.
+            Strategy(u32, bool),
+            /// The initial conference making a plan, the health lead attending.
+            Icpc(u32, AbuseCategory),
+            /// Police protection, this many hours ago.
+            PoliceProtection(i64),
+        }
+        // The attendees the demo's meetings name: the worker and the two partner leads.
+        let mut people = Vec::new();
+        for (email, role) in [
+            (
+                "social.worker@demo.safeguard.test",
+                "Allocated social worker",
+            ),
+            (
+                "police.lead@demo.safeguard.test",
+                "Detective sergeant, child abuse investigation team",
+            ),
+            ("health.lead@demo.safeguard.test", "Designated nurse"),
+        ] {
+            let Some(acc) = tx.get_account_by_email(email).await? else {
+                return Err(AppError::NotFound("demo account"));
+            };
+            let Some(agency) = tx.get_agency(acc.practitioner.agency).await? else {
+                return Err(AppError::NotFound("demo agency"));
+            };
+            people.push(Attendee {
+                agency: agency.id,
+                agency_name: agency.name,
+                agency_kind: agency.kind,
+                role: role.into(),
+                name: acc.practitioner.name,
+                practitioner: Some(acc.practitioner.id),
+            });
+        }
+        let (social, police, health) = (people[0].clone(), people[1].clone(), people[2].clone());
         let cal = self.calendar();
         let today = self.today();
         let back = |n: u32| {
@@ -892,12 +951,7 @@ impl App {
         let invalid = |e: safeguard_domain::CaseError| {
             AppError::Invalid(vec![crate::FieldError::new("demo", e.to_string())])
         };
-        type Plan = (
-            &'static str,
-            ScreeningOutcome,
-            u32,
-            Vec<(u32, CaseEvent, Option<AbuseCategory>)>,
-        );
+        type Plan = (&'static str, ScreeningOutcome, u32, Vec<Demo>);
         let plans: Vec<Plan> = vec![
             ("Aisha", ScreeningOutcome::Assessment, 50, vec![]),
             ("Bobby", ScreeningOutcome::StrategyDiscussion, 3, vec![]),
@@ -905,35 +959,40 @@ impl App {
                 "Cara",
                 ScreeningOutcome::StrategyDiscussion,
                 20,
-                vec![(18, CaseEvent::S47Initiated, None)],
+                vec![Demo::Strategy(18, false)],
             ),
             (
                 "Dylan",
                 ScreeningOutcome::StrategyDiscussion,
                 95,
                 vec![
-                    (93, CaseEvent::S47Initiated, None),
-                    (85, CaseEvent::S47FoundContinuingRisk, None),
-                    (80, CaseEvent::ConferenceHeld(ConferenceKind::Initial), None),
-                    (80, CaseEvent::CpPlanStarted, Some(AbuseCategory::Neglect)),
-                    (72, CaseEvent::CoreGroupMet, None),
+                    Demo::Strategy(93, true),
+                    Demo::Step(85, CaseEvent::S47FoundContinuingRisk, None),
+                    Demo::Icpc(80, AbuseCategory::Neglect),
+                    Demo::Step(72, CaseEvent::CoreGroupMet, None),
                 ],
             ),
             (
                 "Esme",
                 ScreeningOutcome::Assessment,
                 40,
-                vec![(12, CaseEvent::CinPlanStarted, None)],
+                vec![Demo::Step(12, CaseEvent::CinPlanStarted, None)],
             ),
             (
                 "Felix",
                 ScreeningOutcome::Assessment,
                 60,
-                vec![(
+                vec![Demo::Step(
                     20,
                     CaseEvent::Closed(ClosureReason::AfterAssessmentEarlyHelp),
                     None,
                 )],
+            ),
+            (
+                "Gus",
+                ScreeningOutcome::ImmediateProtection,
+                1,
+                vec![Demo::PoliceProtection(20)],
             ),
         ];
         for (i, (given, outcome, opened, steps)) in plans.into_iter().enumerate() {
@@ -995,34 +1054,121 @@ impl App {
                 at,
             )
             .map_err(invalid)?;
-            let mut entries = vec![(
-                opened_on,
-                safeguard_domain::journey::CaseEvent::Screened(outcome).to_string(),
-            )];
-            for (ago, event, category) in steps {
-                let on = back(ago);
-                case.apply(
-                    CaseStep {
-                        on,
-                        event,
-                        note: String::new(),
-                        category,
-                        recorded_by: worker,
-                        recorded_at: at,
-                    },
-                    today,
-                    &cal,
-                )
+            for demo in steps {
+                match demo {
+                    Demo::Step(ago, event, category) => case.apply(
+                        CaseStep {
+                            on: back(ago),
+                            event,
+                            note: String::new(),
+                            category,
+                            recorded_by: worker,
+                            recorded_at: at,
+                            record: None,
+                        },
+                        today,
+                        &cal,
+                    ),
+                    Demo::Strategy(ago, with_health) => {
+                        let mut attendees = vec![social.clone(), police.clone()];
+                        if with_health {
+                            attendees.push(health.clone());
+                        }
+                        case.record_strategy_discussion(
+                            back(ago),
+                            StrategyDiscussion {
+                                attendees,
+                                information_shared: "School reported bruising to the child's \
+                                                     arms; police hold two call-outs to the \
+                                                     address this year."
+                                    .into(),
+                                decisions: "Section 47 enquiries, joint with police. The \
+                                            parents are told today, after the joint visit."
+                                    .into(),
+                                actions: vec![
+                                    ActionItem {
+                                        action: "Joint visit to the child at home".into(),
+                                        owner: format!("{} and {}", social.name, police.name),
+                                        due: Some(back(ago.saturating_sub(1))),
+                                    },
+                                    ActionItem {
+                                        action: "Health check of the injuries".into(),
+                                        owner: format!("{}, {}", health.name, health.agency_name),
+                                        due: None,
+                                    },
+                                ],
+                                s47_initiated: true,
+                            },
+                            None,
+                            worker,
+                            at,
+                            today,
+                            &cal,
+                        )
+                    }
+                    Demo::Icpc(ago, category) => case.record_conference(
+                        back(ago),
+                        Conference {
+                            kind: ConferenceKind::Initial,
+                            chair: "Chris Chair".into(),
+                            attendees: vec![social.clone(), health.clone()],
+                            decision: ConferenceDecision::CpPlan,
+                            category: Some(category),
+                            core_group: vec![
+                                "Mother".into(),
+                                format!("{}, social worker", social.name),
+                                format!("{}, {}", health.name, health.agency_name),
+                                "Class teacher, Oakfield Primary School".into(),
+                            ],
+                        },
+                        worker,
+                        at,
+                        today,
+                        &cal,
+                    ),
+                    Demo::PoliceProtection(hours) => case.record_protection(
+                        Protection {
+                            kind: ImmediateProtection::PoliceProtection,
+                            started_at: at
+                                .checked_sub(jiff::SignedDuration::from_hours(hours))
+                                .unwrap_or(at),
+                        },
+                        worker,
+                        at,
+                        today,
+                        &cal,
+                    ),
+                }
                 .map_err(invalid)?;
-                entries.push((on, event.to_string()));
             }
             tx.insert_case(&case).await?;
-            for (date, summary) in entries {
+            for (i, step) in case.steps.iter().enumerate() {
+                if let Some(record) = step.record.as_ref().filter(|r| r.is_meeting()) {
+                    for p in record.attending_practitioners() {
+                        if p == worker {
+                            continue;
+                        }
+                        tx.insert_notification(&Notification {
+                            id: NotificationId::new(),
+                            recipient: p,
+                            created_at: at,
+                            text: format!(
+                                "You are recorded as taking part in a meeting: {}, {}",
+                                record.title().to_lowercase(),
+                                step.on.strftime("%-d %B %Y")
+                            ),
+                            link: crate::records::meeting_path(case.id, i),
+                            read: false,
+                        })
+                        .await?;
+                    }
+                }
                 tx.add_chronology(&ChronologyEntry {
                     id: EventId::new(),
                     child: id,
-                    date,
-                    summary,
+                    date: step.on,
+                    summary: crate::records::step_summary(step),
+                    kind: step.chronology_kind(),
                     agency: Some(la),
                     recorded_by: Some(worker),
                 })

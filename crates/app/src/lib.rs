@@ -12,6 +12,7 @@ pub mod children;
 pub mod demo;
 pub mod linkage;
 pub mod matching;
+pub mod records;
 pub mod referrals;
 
 use std::sync::{Arc, RwLock};

@@ -279,6 +279,7 @@ impl App {
                         other.child.name.given, other.child.name.family
                     ),
                     recorded_by: Some(user.practitioner.id),
+                    kind: safeguard_domain::ChronologyKind::Other,
                 })
                 .await?;
             }
@@ -352,6 +353,7 @@ impl App {
                     agency: Some(user.agency.id),
                     summary: "A link to another record as the same child was reversed".into(),
                     recorded_by: Some(user.practitioner.id),
+                    kind: safeguard_domain::ChronologyKind::Other,
                 })
                 .await?;
             }

@@ -6,9 +6,9 @@
 //! and decides within one working day (T1); the referrer is told the decision and its reasons.
 
 use safeguard_domain::{
-    Agency, AgencyKind, Child, ChildGroups, ChildId, ChronologyEntry, Concern, ConcernCategory,
-    ConcernId, ConsentStatus, EventId, HouseholdMember, ImmediateProtection, Involvement,
-    LawfulBasis, NotificationId, PractitionerId, Referral, ReferralId, ReferralSource,
+    Agency, AgencyKind, Child, ChildGroups, ChildId, ChronologyEntry, ChronologyKind, Concern,
+    ConcernCategory, ConcernId, ConsentStatus, EventId, HouseholdMember, ImmediateProtection,
+    Involvement, LawfulBasis, NotificationId, PractitionerId, Referral, ReferralId, ReferralSource,
     ReferredChild, ScreeningDecision, ScreeningOutcome, Urgency, clocks,
 };
 use safeguard_domain::{AssessmentFactor, Channel};
@@ -1040,9 +1040,10 @@ impl App {
             row.owning_team = user.team.as_ref().map(|t| t.id);
             tx.update_child(&row).await?;
         }
-        for (date, summary) in [
+        for (date, kind, summary) in [
             (
                 referral.received_on,
+                ChronologyKind::Referral,
                 format!(
                     "Referral received from {from} ({})",
                     referral.source.label()
@@ -1050,6 +1051,7 @@ impl App {
             ),
             (
                 today,
+                ChronologyKind::Decision,
                 format!("Front door decision: {}", input.outcome.label()),
             ),
         ] {
@@ -1058,6 +1060,7 @@ impl App {
                 child: child_id,
                 date,
                 summary,
+                kind,
                 agency: Some(referral.la),
                 recorded_by: Some(user.practitioner.id),
             })

@@ -457,7 +457,8 @@ async fn decided_referral(
         id,
         DecisionInput {
             outcome,
-            protection: None,
+            protection: (outcome == safeguard_domain::ScreeningOutcome::ImmediateProtection)
+                .then_some(safeguard_domain::ImmediateProtection::PoliceProtection),
             reasons: "Reasonable cause to suspect significant harm".into(),
             advice: String::new(),
             version: 2,
@@ -468,12 +469,32 @@ async fn decided_referral(
     child
 }
 
+/// An attendee row for a demo account.
+async fn attendee_of(
+    app: &App,
+    email: &str,
+    role: &str,
+    row: usize,
+) -> safeguard_app::records::AttendeeInput {
+    let u = signed_in(app, email).await;
+    safeguard_app::records::AttendeeInput {
+        row,
+        agency: u.agency.id,
+        role: role.into(),
+        name: u.practitioner.name.clone(),
+        email: Some(email.to_uppercase()),
+    }
+}
+
 #[tokio::test]
 async fn a_case_runs_from_strategy_discussion_to_a_reviewed_plan() {
     use safeguard_app::cases::CaseStepInput;
+    use safeguard_app::records::{ConferenceInput, StrategyDiscussionInput};
     use safeguard_domain::case::event_code;
     use safeguard_domain::journey::{CaseEvent, CaseState};
-    use safeguard_domain::{AbuseCategory, ConferenceKind, ScreeningOutcome};
+    use safeguard_domain::records::{ActionItem, ConferenceDecision};
+    use safeguard_domain::timescales::RuleId;
+    use safeguard_domain::{AbuseCategory, ChronologyKind, ConferenceKind, ScreeningOutcome};
     for b in backends().await {
         let (app, clock) = demo_app(b.store.clone()).await;
         let child =
@@ -491,32 +512,108 @@ async fn a_case_runs_from_strategy_discussion_to_a_reviewed_plan() {
         let step = |event: CaseEvent, on: jiff::civil::Date, version: u32| CaseStepInput {
             event: event_code(event),
             on,
-            note: "LA social care (Fran Door), police (Pat Police-Lead), health (Hana Health-Lead)"
-                .into(),
+            note: String::new(),
             category: None,
             version,
         };
         let mon = jiff::civil::date(2026, 11, 23);
-        // A conference before section 47 enquiries is refused, saying what must happen first.
-        let err = app
-            .record_case_step(
-                &front,
-                case.id,
-                step(CaseEvent::ConferenceHeld(ConferenceKind::Initial), mon, 1),
+        // A conference before section 47 enquiries is refused, saying what must happen first;
+        // and a strategy outcome is not recorded without the discussion.
+        for event in [
+            CaseEvent::ConferenceHeld(ConferenceKind::Initial),
+            CaseEvent::S47Initiated,
+        ] {
+            let err = app
+                .record_case_step(&front, case.id, step(event, mon, 1))
+                .await
+                .unwrap_err();
+            let AppError::Invalid(fields) = err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(fields[0].field, "event");
+        }
+        let attendees = vec![
+            attendee_of(&app, "front.door@demo.safeguard.test", "Social worker", 0).await,
+            attendee_of(
+                &app,
+                "police.lead@demo.safeguard.test",
+                "Detective sergeant",
+                1,
             )
+            .await,
+        ];
+        let discussion = StrategyDiscussionInput {
+            on: mon,
+            attendees: attendees.clone(),
+            information_shared: "Bruises seen at school".into(),
+            decisions: "Joint visit today".into(),
+            actions: vec![ActionItem {
+                action: "Joint visit".into(),
+                owner: "Fran Door and Pat Police-Lead".into(),
+                due: Some(mon),
+            }],
+            s47_initiated: true,
+            next: None,
+            version: 1,
+        };
+        // An email that is no account is named on its row; nothing is saved.
+        let mut bad = discussion.clone();
+        bad.attendees[1].email = Some("nobody@demo.safeguard.test".into());
+        let err = app
+            .record_strategy_discussion(&front, case.id, bad)
             .await
             .unwrap_err();
-        let AppError::Invalid(fields) = err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(fields[0].field, "event");
-        app.record_case_step(&front, case.id, step(CaseEvent::S47Initiated, mon, 1))
+        assert!(
+            matches!(err, AppError::Invalid(ref f) if f[0].field == "attendee-1-email"),
+            "{err:?}"
+        );
+        let at = app
+            .record_strategy_discussion(&front, case.id, discussion)
             .await
             .unwrap();
-        // The ICPC target is 15 working days after the s47 strategy discussion (T5).
+        // The ICPC target is 15 working days after the s47 strategy discussion (T5), and the
+        // discussion warns that health was not there.
         let record = app.view_child(&front, child).await.unwrap();
-        let t5 = &record.cases[0].clocks[0];
+        let cv = &record.cases[0];
+        assert_eq!(cv.case.state, CaseState::S47Enquiry);
+        let t5 = cv.clocks.iter().find(|c| c.rule == RuleId::T5Icpc).unwrap();
         assert_eq!(t5.due, app.calendar().add_working_days(mon, 15));
+        assert_eq!(cv.meetings.len(), 1);
+        assert!(
+            record
+                .chronology
+                .iter()
+                .any(|l| l.entry.kind == ChronologyKind::Meeting
+                    && l.entry.summary.starts_with("Strategy discussion held"))
+        );
+        // The police lead took part: told, and may read that record, not the case file.
+        let police = signed_in(&app, "police.lead@demo.safeguard.test").await;
+        let told = app.notifications(&police).await.unwrap();
+        assert!(
+            told.iter()
+                .any(|n| n.link == format!("/cases/{}/meetings/{at}", case.id)),
+            "{}: {told:?}",
+            b.name
+        );
+        let m = app.view_meeting(&police, case.id, at).await.unwrap();
+        assert_eq!(m.access_reason, "you took part in this meeting");
+        assert!(!m.can_open_case);
+        assert!(m.child_name.contains("Casewright"), "{}", m.child_name);
+        assert!(m.warning.unwrap().contains("health"));
+        assert!(matches!(
+            app.view_child(&police, child).await,
+            Err(AppError::Denied(_))
+        ));
+        // The health lead did not: refused, and the refusal audited.
+        let health = signed_in(&app, "health.lead@demo.safeguard.test").await;
+        assert!(matches!(
+            app.view_meeting(&health, case.id, at).await,
+            Err(AppError::Denied(_))
+        ));
+        assert!(matches!(
+            app.view_meeting(&police, case.id, at + 5).await,
+            Err(AppError::NotFound(_))
+        ));
         // A stale form is refused.
         assert!(matches!(
             app.record_case_step(
@@ -527,47 +624,77 @@ async fn a_case_runs_from_strategy_discussion_to_a_reviewed_plan() {
             .await,
             Err(AppError::Conflict { .. })
         ));
-        app.record_case_step(
+        // A further discussion that initiates s47 again moves the target (the last one).
+        clock.advance(jiff::SignedDuration::from_hours(24));
+        let tue = jiff::civil::date(2026, 11, 24);
+        app.record_strategy_discussion(
             &front,
             case.id,
-            step(CaseEvent::S47FoundContinuingRisk, mon, 2),
+            StrategyDiscussionInput {
+                on: tue,
+                attendees: vec![
+                    attendees[0].clone(),
+                    attendee_of(&app, "health.lead@demo.safeguard.test", "Named nurse", 1).await,
+                ],
+                information_shared: "New disclosure".into(),
+                decisions: "Widen the enquiries".into(),
+                actions: vec![],
+                s47_initiated: true,
+                next: None,
+                version: 2,
+            },
         )
         .await
         .unwrap();
-        clock.advance(jiff::SignedDuration::from_hours(24 * 5));
+        let record = app.view_child(&front, child).await.unwrap();
+        let cv = &record.cases[0];
+        assert_eq!(cv.case.state, CaseState::S47Enquiry, "no state change");
+        let t5 = cv.clocks.iter().find(|c| c.rule == RuleId::T5Icpc).unwrap();
+        assert_eq!(t5.due, app.calendar().add_working_days(tue, 15));
+        app.record_case_step(
+            &front,
+            case.id,
+            step(CaseEvent::S47FoundContinuingRisk, tue, 3),
+        )
+        .await
+        .unwrap();
+        clock.advance(jiff::SignedDuration::from_hours(24 * 3));
         let fri = jiff::civil::date(2026, 11, 27);
-        app.record_case_step(
-            &front,
-            case.id,
-            step(CaseEvent::ConferenceHeld(ConferenceKind::Initial), fri, 3),
-        )
-        .await
-        .unwrap();
-        let mut plan = step(CaseEvent::CpPlanStarted, fri, 4);
+        let mut conference = ConferenceInput {
+            on: fri,
+            kind: ConferenceKind::Initial,
+            chair: "Chris Chair".into(),
+            attendees: vec![
+                attendee_of(&app, "health.lead@demo.safeguard.test", "Named nurse", 0).await,
+            ],
+            decision: ConferenceDecision::CpPlan,
+            category: None,
+            core_group: vec!["Mother".into(), "Fran Door, social worker".into()],
+            version: 4,
+        };
         let err = app
-            .record_case_step(&front, case.id, plan.clone())
+            .record_conference(&front, case.id, conference.clone())
             .await
             .unwrap_err();
         assert!(
             matches!(err, AppError::Invalid(ref f) if f[0].field == "category"),
             "{err:?}"
         );
-        plan.category = Some(AbuseCategory::Neglect);
-        app.record_case_step(&front, case.id, plan).await.unwrap();
+        conference.category = Some(AbuseCategory::Neglect);
+        let icpc = app
+            .record_conference(&front, case.id, conference)
+            .await
+            .unwrap();
         let record = app.view_child(&front, child).await.unwrap();
         let cv = &record.cases[0];
         assert_eq!(cv.case.state, CaseState::CpPlan);
-        assert!(
-            cv.clocks
-                .iter()
-                .any(|c| c.rule == safeguard_domain::timescales::RuleId::T6FirstCoreGroup)
-        );
-        assert!(
-            record
-                .chronology
-                .iter()
-                .any(|l| l.entry.summary.starts_with("Child protection plan started"))
-        );
+        assert!(cv.clocks.iter().any(|c| c.rule == RuleId::T6FirstCoreGroup));
+        assert!(record.chronology.iter().any(|l| {
+            l.entry.summary.starts_with("Child protection plan started")
+                && l.entry.kind == ChronologyKind::Plan
+        }));
+        let m = app.view_meeting(&health, case.id, icpc).await.unwrap();
+        assert!(m.access_reason.contains("took part"));
         // Someone with no relationship cannot record steps.
         let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
         assert!(matches!(
@@ -575,7 +702,123 @@ async fn a_case_runs_from_strategy_discussion_to_a_reviewed_plan() {
                 .await,
             Err(AppError::Denied(_))
         ));
-        assert_eq!(app.verify_audit().await.unwrap().first_bad, None);
+        let audit = app.verify_audit().await.unwrap();
+        assert_eq!(audit.first_bad, None);
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn immediate_protection_and_a_late_assessment_are_recorded_with_their_clocks() {
+    use safeguard_app::records::{AssessmentInput, ProtectionInput};
+    use safeguard_domain::timescales::RuleId;
+    use safeguard_domain::{AssessmentFactor, AssessmentOutcome, ImmediateProtection};
+    use safeguard_domain::{ChronologyKind, ScreeningOutcome};
+    for b in backends().await {
+        let (app, clock) = demo_app(b.store.clone()).await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        // Immediate protection: police protection from 09:00 today ends 72 hours later.
+        let child =
+            decided_referral(&app, ScreeningOutcome::ImmediateProtection, "Protectwell").await;
+        let case = app.view_child(&front, child).await.unwrap().cases[0]
+            .case
+            .clone();
+        let removed: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        app.record_protection(
+            &front,
+            case.id,
+            ProtectionInput {
+                kind: ImmediateProtection::PoliceProtection,
+                started_at: removed,
+                version: case.version,
+            },
+        )
+        .await
+        .unwrap();
+        let record = app.view_child(&front, child).await.unwrap();
+        let t11 = record.cases[0]
+            .clocks
+            .iter()
+            .find(|c| c.rule == RuleId::T11PoliceProtection)
+            .unwrap()
+            .clone();
+        assert_eq!(t11.due_at, Some("2026-11-26T09:00:00Z".parse().unwrap()));
+        assert!(
+            record
+                .chronology
+                .iter()
+                .any(|l| l.entry.kind == ChronologyKind::Protection)
+        );
+        // A future start is refused on its field.
+        let err = app
+            .record_protection(
+                &front,
+                case.id,
+                ProtectionInput {
+                    kind: ImmediateProtection::EmergencyProtectionOrder,
+                    started_at: "2026-11-24T09:00:00Z".parse().unwrap(),
+                    version: case.version + 1,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Invalid(ref f) if f[0].field == "time"));
+
+        // An assessment concluded after 45 working days needs its reason.
+        let child = decided_referral(&app, ScreeningOutcome::Assessment, "Latewood").await;
+        let case = app.view_child(&front, child).await.unwrap().cases[0]
+            .case
+            .clone();
+        let due = app.calendar().add_working_days(case.referral_on, 45);
+        let late = app.calendar().add_working_days(due, 2);
+        clock.set(
+            late.at(12, 0, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .timestamp(),
+        );
+        let mut input = AssessmentInput {
+            on: late,
+            outcome: AssessmentOutcome::CinPlan,
+            factors: vec![AssessmentFactor::AlcoholParent],
+            late_reason: None,
+            version: case.version,
+        };
+        let err = app
+            .conclude_assessment(&front, case.id, input.clone())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AppError::Invalid(ref f) if f[0].field == "late_reason"),
+            "{err:?}"
+        );
+        assert_eq!(
+            app.view_child(&front, child).await.unwrap().cases[0].case,
+            case,
+            "nothing saved"
+        );
+        input.late_reason = Some("The family were away for three weeks".into());
+        app.conclude_assessment(&front, case.id, input)
+            .await
+            .unwrap();
+        let record = app.view_child(&front, child).await.unwrap();
+        let t3 = record.cases[0]
+            .clocks
+            .iter()
+            .find(|c| c.rule == RuleId::T3Assessment)
+            .unwrap();
+        assert_eq!(
+            t3.status,
+            safeguard_domain::ClockStatus::MetLate,
+            "{}",
+            b.name
+        );
+        assert!(
+            record
+                .chronology
+                .iter()
+                .any(|l| l.entry.summary.contains("late, reason recorded"))
+        );
         b.finish().await;
     }
 }

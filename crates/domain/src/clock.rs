@@ -12,6 +12,17 @@ use jiff::{SignedDuration, Timestamp};
 /// The time zone statutory deadlines are counted in.
 const LONDON: &str = "Europe/London";
 
+/// The time zone statutory deadlines are counted in, or UTC if the time zone database is not
+/// available on this machine.
+pub fn london() -> TimeZone {
+    TimeZone::get(LONDON).unwrap_or(TimeZone::UTC)
+}
+
+/// The civil date in England of an instant (Europe/London).
+pub fn london_date(ts: Timestamp) -> Date {
+    ts.to_zoned(london()).date()
+}
+
 /// A source of the current time.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current instant.
@@ -22,8 +33,7 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Falls back to the UTC date if the time zone database is not available on this machine,
     /// which can put the date out by one for an hour around midnight in summer.
     fn today(&self) -> Date {
-        let tz = TimeZone::get(LONDON).unwrap_or(TimeZone::UTC);
-        self.now().to_zoned(tz).date()
+        london_date(self.now())
     }
 }
 

@@ -140,6 +140,18 @@ pub fn epo_ends(made_on: Date, cal: &Calendar) -> Date {
     due(RuleId::T12Epo, made_on, cal)
 }
 
+/// T12 as an instant: an emergency protection order made at `made_at` has effect for at most 8
+/// days (Children Act 1989 s45(1); spec §1.2 T12), so it ends at the same time of day 8 days on,
+/// in England's local time.
+pub fn epo_ends_at(made_at: Timestamp) -> Timestamp {
+    let days = i64::from(rule(RuleId::T12Epo).amount);
+    made_at
+        .to_zoned(crate::clock::london())
+        .checked_add(days.days())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MAX)
+}
+
 /// The court may extend an emergency protection order once, by up to this many days (Children
 /// Act 1989 s45(4)–(6); spec §1.2 T12).
 pub const EPO_EXTENSION_DAYS: i64 = 7;

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::coded::coded_enum;
 use crate::codes::{
-    AssessmentOutcome, ClosureReason, ConferenceKind, CpPlanEndReason, LegalStatus,
-    ScreeningOutcome, StrategyOutcome,
+    AssessmentOutcome, ClosureReason, ConferenceKind, CpPlanEndReason, ImmediateProtection,
+    LegalStatus, ScreeningOutcome, StrategyOutcome,
 };
 
 coded_enum! {
@@ -98,6 +98,15 @@ pub enum CaseEvent {
     StrategyDiscussionHeld,
     /// A strategy discussion started section 47 enquiries.
     S47Initiated,
+    /// A further strategy discussion while section 47 enquiries are under way or the child is
+    /// subject to a conference. Not a state change (spec §1.5: "more than one may be needed");
+    /// when it initiated section 47 enquiries, the last such discussion sets the conference
+    /// target (T5).
+    FurtherStrategyDiscussion,
+    /// Police protection (Children Act 1989 s46) or an emergency protection order (s44) was
+    /// recorded on a case at immediate protection, with its start (T11, T12). Not a state
+    /// change.
+    ProtectionTaken(ImmediateProtection),
     /// A strategy discussion decided section 47 enquiries are not needed and started a child
     /// and family assessment.
     AssessmentStarted,
@@ -133,6 +142,7 @@ impl CaseEvent {
             CaseEvent::ReferralReceived,
             CaseEvent::StrategyDiscussionHeld,
             CaseEvent::S47Initiated,
+            CaseEvent::FurtherStrategyDiscussion,
             CaseEvent::AssessmentStarted,
             CaseEvent::S47FoundContinuingRisk,
             CaseEvent::CpPlanStarted,
@@ -144,6 +154,11 @@ impl CaseEvent {
             ScreeningOutcome::ALL
                 .iter()
                 .map(|o| CaseEvent::Screened(*o)),
+        );
+        all.extend(
+            ImmediateProtection::ALL
+                .iter()
+                .map(|p| CaseEvent::ProtectionTaken(*p)),
         );
         all.extend(
             ConferenceKind::ALL
@@ -175,6 +190,8 @@ impl std::fmt::Display for CaseEvent {
             CaseEvent::Screened(o) => write!(f, "Front door decision: {}", o.label()),
             CaseEvent::StrategyDiscussionHeld => f.write_str("Strategy discussion held"),
             CaseEvent::S47Initiated => f.write_str("Section 47 enquiries started"),
+            CaseEvent::FurtherStrategyDiscussion => f.write_str("Further strategy discussion held"),
+            CaseEvent::ProtectionTaken(p) => write!(f, "Immediate protection: {}", p.label()),
             CaseEvent::AssessmentStarted => f.write_str("Child and family assessment started"),
             CaseEvent::S47FoundContinuingRisk => {
                 f.write_str("Section 47 enquiries found continuing risk of significant harm")
@@ -297,6 +314,16 @@ pub fn transition(from: CaseState, event: CaseEvent) -> Result<CaseState, Transi
         // WT18 flow chart 4.
         (S::StrategyDiscussion, E::S47Initiated) => S::S47Enquiry,
         (S::StrategyDiscussion, E::AssessmentStarted) => S::CfAssessment,
+        // Spec §1.5: more than one strategy discussion may be needed; during enquiries or while
+        // the child is subject to conference a further one changes nothing but the record (and,
+        // when it initiates section 47 enquiries, the T5 target).
+        (
+            S::S47Enquiry | S::IcpcPending | S::Icpc | S::CpPlan | S::Rcpc,
+            E::FurtherStrategyDiscussion,
+        ) => from,
+        // WT18 flow chart 2: police protection (s46, T11) or an EPO (s44, T12) is recorded on
+        // the case at immediate protection; a second one (an EPO after police protection) too.
+        (S::ImmediateProtection, E::ProtectionTaken(_)) => S::ImmediateProtection,
         (S::S47Enquiry, E::S47FoundContinuingRisk) => S::IcpcPending,
         (S::IcpcPending, E::ConferenceHeld(ConferenceKind::Initial)) => S::Icpc,
         // WT18 "Discontinuing the plan": the receiving LA holds a transfer-in conference (T9).
@@ -396,6 +423,14 @@ fn refusal(from: CaseState, event: CaseEvent) -> &'static str {
             }
         },
         E::S47Initiated => "Section 47 enquiries start at a strategy discussion: hold one first",
+        E::FurtherStrategyDiscussion => {
+            "A further strategy discussion is recorded during section 47 enquiries or while the \
+             child is subject to conference: record this one as a strategy discussion"
+        }
+        E::ProtectionTaken(_) => {
+            "Police protection or an emergency protection order is recorded on a case the front \
+             door decided needs immediate protection"
+        }
         E::AssessmentStarted => match from {
             S::ReferralReceived => {
                 "The front door decides a referral: record the decision to carry out a child and \
@@ -555,6 +590,14 @@ mod tests {
             (S::CpPlanEnded, S::CinPlan),
             (S::CpPlanEnded, S::Closed),
             (S::CpPlanEnded, S::Icpc),
+            // Spec §1.5 "more than one may be needed": a further strategy discussion during
+            // enquiries or while subject to conference records without a state change.
+            (S::S47Enquiry, S::S47Enquiry),
+            (S::IcpcPending, S::IcpcPending),
+            (S::Icpc, S::Icpc),
+            (S::Rcpc, S::Rcpc),
+            // IMMEDIATE_PROTECTION: the order (s46 or s44) is recorded with its clock (T11/T12).
+            (S::ImmediateProtection, S::ImmediateProtection),
             // CIN_PLAN -> STRATEGY_DISCUSSION | CLOSED
             (S::CinPlan, S::StrategyDiscussion),
             (S::CinPlan, S::Closed),
@@ -754,6 +797,27 @@ mod tests {
         CaseEvent::BecameLookedAfter(LegalStatus::InterimCareOrder),
         S::LookedAfter
     )]
+    #[case::further_strategy_during_s47(
+        S::S47Enquiry,
+        CaseEvent::FurtherStrategyDiscussion,
+        S::S47Enquiry
+    )]
+    #[case::further_strategy_awaiting_icpc(
+        S::IcpcPending,
+        CaseEvent::FurtherStrategyDiscussion,
+        S::IcpcPending
+    )]
+    #[case::further_strategy_on_plan(S::CpPlan, CaseEvent::FurtherStrategyDiscussion, S::CpPlan)]
+    #[case::police_protection(
+        S::ImmediateProtection,
+        CaseEvent::ProtectionTaken(ImmediateProtection::PoliceProtection),
+        S::ImmediateProtection
+    )]
+    #[case::epo(
+        S::ImmediateProtection,
+        CaseEvent::ProtectionTaken(ImmediateProtection::EmergencyProtectionOrder),
+        S::ImmediateProtection
+    )]
     fn allowed(#[case] from: CaseState, #[case] event: CaseEvent, #[case] to: CaseState) {
         assert_eq!(transition(from, event), Ok(to));
     }
@@ -925,6 +989,21 @@ mod tests {
         S::CinPlan,
         CaseEvent::CpPlanEnded(CpPlanEndReason::Reached18),
         "no child protection plan to end"
+    )]
+    #[case::further_strategy_before_any(
+        S::StrategyDiscussion,
+        CaseEvent::FurtherStrategyDiscussion,
+        "record this one as a strategy discussion"
+    )]
+    #[case::further_strategy_on_cin_plan(
+        S::CinPlan,
+        CaseEvent::FurtherStrategyDiscussion,
+        "record this one as a strategy discussion"
+    )]
+    #[case::protection_during_assessment(
+        S::CfAssessment,
+        CaseEvent::ProtectionTaken(ImmediateProtection::PoliceProtection),
+        "needs immediate protection"
     )]
     fn refused(#[case] from: CaseState, #[case] event: CaseEvent, #[case] says: &str) {
         let err = transition(from, event).unwrap_err();

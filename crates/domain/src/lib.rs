@@ -18,13 +18,14 @@ pub mod linkage;
 pub mod model;
 pub mod nhs;
 pub mod postcode;
+pub mod records;
 pub mod referral;
 pub mod timescales;
 pub mod upn;
 pub mod validate;
 
 pub use calendar::Calendar;
-pub use case::{Case, CaseClock, CaseError, CaseId, CaseStep};
+pub use case::{Case, CaseClock, CaseError, CaseId, CaseStep, RecordForm};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use clocks::ClockStatus;
 pub use codes::*;

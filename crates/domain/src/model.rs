@@ -367,6 +367,36 @@ pub struct Area {
     pub members: Vec<AgencyId>,
 }
 
+coded_enum! {
+    /// What kind of event a chronology entry records, to filter the multi-agency chronology by
+    /// ("every significant event from every agency: concerns, referrals, decisions, meetings,
+    /// plans, flags later, and ends", issue 3).
+    ChronologyKind, "chronology entry type" {
+        /// A concern recorded in a setting's log.
+        Concern => "concern", "Concern";
+        /// A referral or contact received by the front door.
+        Referral => "referral", "Referral";
+        /// A decision: the front door's, or a finding of section 47 enquiries.
+        Decision => "decision", "Decision";
+        /// A child and family assessment started or concluded.
+        Assessment => "assessment", "Assessment";
+        /// A strategy discussion, conference or core group meeting.
+        Meeting => "meeting", "Meeting";
+        /// Police protection or an emergency protection order.
+        Protection => "protection", "Immediate protection";
+        /// A child protection or child in need plan started, continued or ended.
+        Plan => "plan", "Plan";
+        /// An early help or looked-after episode started, changed or ended.
+        Episode => "episode", "Episode";
+        /// A flag shared with health (CP-IS) or a lookup of it.
+        Flag => "flag", "Flag";
+        /// A case closed.
+        Closure => "closure", "Closure";
+        /// Anything else, such as the record being created.
+        Other => "other", "Other";
+    }
+}
+
 /// Who did what in the chronology: entries are written by use-cases, never edited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChronologyEntry {
@@ -378,6 +408,8 @@ pub struct ChronologyEntry {
     pub date: Date,
     /// What happened, in one line.
     pub summary: String,
+    /// What kind of event it was, for filtering.
+    pub kind: ChronologyKind,
     /// The agency that recorded it.
     pub agency: Option<AgencyId>,
     /// Who recorded it.

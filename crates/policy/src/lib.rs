@@ -72,6 +72,9 @@ pub enum Action {
     ViewReferral,
     /// Screen a local authority's referrals: the queue, matching, the decision, phone contacts.
     ScreenReferrals,
+    /// Read the record of a strategy discussion or child protection conference (and the
+    /// child's name needed to read it), not the rest of the case file.
+    ViewMeeting,
 }
 
 /// What the policy needs to know about a child.
@@ -105,6 +108,15 @@ pub struct ReferralFacts {
     pub referrer_agency: Option<AgencyId>,
 }
 
+/// What the policy needs to know about the record of a meeting on a child's case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeetingFacts {
+    /// The child the case is about.
+    pub child: ChildFacts,
+    /// The practitioners recorded as taking part, by their accounts.
+    pub attendees: Vec<PractitionerId>,
+}
+
 /// The record the action is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource<'a> {
@@ -116,6 +128,8 @@ pub enum Resource<'a> {
     Referral(&'a ReferralFacts),
     /// A local authority's front door (its queue of referrals).
     FrontDoor(AgencyId),
+    /// The record of a strategy discussion or conference.
+    Meeting(&'a MeetingFacts),
     /// The system as a whole (administration, search, creating records).
     System,
 }
@@ -239,19 +253,35 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Cont
                 Decision::Deny("screening is for the local authority's front door and its managers")
             }
         }
+        (Action::ViewMeeting, Resource::Meeting(m)) => {
+            let case = child_access(actor, &m.child);
+            if case.is_permit() || no_case_data(actor).is_some() {
+                case
+            } else if m.attendees.contains(&actor.practitioner) {
+                // Architecture, security model: "member of the strategy discussion"; issue 3:
+                // "strategy discussion and conference attendees see what they were part of".
+                Decision::Permit("you took part in this meeting")
+            } else {
+                Decision::Deny(
+                    "a meeting's record is seen by those who work on the case and the people who took part",
+                )
+            }
+        }
         (
             Action::ViewChild | Action::EditChild,
             Resource::System
             | Resource::Concern(_)
             | Resource::Referral(_)
-            | Resource::FrontDoor(_),
+            | Resource::FrontDoor(_)
+            | Resource::Meeting(_),
         ) => Decision::Deny("no child named"),
         (
             Action::RecordConcern
             | Action::ViewConcern
             | Action::MakeReferral
             | Action::ViewReferral
-            | Action::ScreenReferrals,
+            | Action::ScreenReferrals
+            | Action::ViewMeeting,
             _,
         ) => Decision::Deny("this action does not apply to that record"),
     }
@@ -628,6 +658,115 @@ mod tests {
             decide(&a, Action::MakeReferral, Resource::System, &ctx).is_permit(),
             permitted
         );
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Attended {
+        Yes,
+        No,
+    }
+
+    #[rstest]
+    #[case(Who::PoliceLead, Attended::Yes, Some("you took part in this meeting"))]
+    #[case(Who::Clinician, Attended::Yes, Some("you took part in this meeting"))]
+    #[case(
+        Who::TeacherOfSetting,
+        Attended::Yes,
+        Some("you took part in this meeting")
+    )]
+    #[case(
+        Who::OtherTeamSocialWorker,
+        Attended::Yes,
+        Some("you took part in this meeting")
+    )]
+    #[case(Who::AllocatedSocialWorker, Attended::No, Some("allocated worker"))]
+    #[case(
+        Who::OwningTeamManager,
+        Attended::No,
+        Some("member of the team that owns the case")
+    )]
+    #[case(
+        Who::DslOfSetting,
+        Attended::No,
+        Some("designated safeguarding lead for the child's setting")
+    )]
+    #[case(Who::PoliceLead, Attended::No, None)]
+    #[case(Who::Clinician, Attended::No, None)]
+    #[case(Who::TeacherOfSetting, Attended::No, None)]
+    #[case(Who::OtherTeamSocialWorker, Attended::No, None)]
+    #[case(Who::DslOfOtherSetting, Attended::No, None)]
+    #[case(Who::Admin, Attended::Yes, None)]
+    #[case(Who::Analyst, Attended::Yes, None)]
+    #[case(Who::NoRoles, Attended::No, None)]
+    fn attendees_see_the_meeting_they_took_part_in(
+        #[case] who: Who,
+        #[case] attended: Attended,
+        #[case] permitted_because: Option<&'static str>,
+    ) {
+        let w = world();
+        let a = actor(&w, who);
+        let mut m = MeetingFacts {
+            child: facts_for(&w, who),
+            attendees: vec![PractitionerId::new()],
+        };
+        if matches!(attended, Attended::Yes) {
+            m.attendees.push(w.me);
+        }
+        let ctx = Context::default();
+        let d = decide(&a, Action::ViewMeeting, Resource::Meeting(&m), &ctx);
+        match permitted_because {
+            Some(reason) => assert_eq!(d, Decision::Permit(reason), "{who:?}"),
+            None => assert!(!d.is_permit(), "{who:?} was permitted: {d:?}"),
+        }
+        // Taking part in a meeting never opens the case file itself.
+        if matches!(
+            who,
+            Who::PoliceLead | Who::Clinician | Who::TeacherOfSetting
+        ) {
+            let child = decide(&a, Action::ViewChild, Resource::Child(&m.child), &ctx);
+            assert!(!child.is_permit(), "{who:?} sees the whole case: {child:?}");
+        }
+    }
+
+    #[test]
+    fn a_meeting_denial_says_who_may_see_it() {
+        let w = world();
+        let m = MeetingFacts {
+            child: w.facts.clone(),
+            attendees: vec![],
+        };
+        let d = decide(
+            &actor(&w, Who::PoliceLead),
+            Action::ViewMeeting,
+            Resource::Meeting(&m),
+            &Context::default(),
+        );
+        assert_eq!(
+            d,
+            Decision::Deny(
+                "a meeting's record is seen by those who work on the case and the people who took part"
+            )
+        );
+        // Administrators are refused even if listed.
+        let m = MeetingFacts {
+            child: w.facts.clone(),
+            attendees: vec![w.me],
+        };
+        let d = decide(
+            &actor(&w, Who::Admin),
+            Action::ViewMeeting,
+            Resource::Meeting(&m),
+            &Context::default(),
+        );
+        assert_eq!(d, Decision::Deny("administrators cannot read case data"));
+        // The action needs a meeting.
+        let d = decide(
+            &actor(&w, Who::PoliceLead),
+            Action::ViewMeeting,
+            Resource::System,
+            &Context::default(),
+        );
+        assert!(!d.is_permit());
     }
 
     #[test]

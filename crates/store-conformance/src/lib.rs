@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use jiff::civil::date;
 use safeguard_domain::{
     Address, Agency, AgencyId, AgencyKind, Area, Birth, Child, ChildGroups, ChildId, ChildPerson,
-    ChronologyEntry, EventId, Involvement, NhsNumber, Partner, Person, PersonId, PersonName,
-    Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team, TeamId,
+    ChronologyEntry, ChronologyKind, EventId, Involvement, NhsNumber, Partner, Person, PersonId,
+    PersonName, Postcode, Practitioner, PractitionerId, Relationship, Role, Sex, Team, TeamId,
 };
 use safeguard_domain::{
     Channel, Concern, ConcernCategory, ConcernId, ConsentStatus, LawfulBasis, NotificationId,
@@ -523,6 +523,7 @@ pub async fn allocations_people_involvements_and_chronology(h: &dyn Harness) {
         child: c.id,
         date: date(2024, 1, 1),
         summary: "Referral received".into(),
+        kind: ChronologyKind::Referral,
         agency: Some(a.id),
         recorded_by: Some(me),
     };
@@ -530,6 +531,7 @@ pub async fn allocations_people_involvements_and_chronology(h: &dyn Harness) {
         id: EventId::new(),
         date: date(2025, 1, 1),
         summary: "Assessment completed".into(),
+        kind: ChronologyKind::Assessment,
         recorded_by: None,
         ..older.clone()
     };

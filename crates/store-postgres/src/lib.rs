@@ -19,9 +19,9 @@ use jiff::civil::Date;
 use safeguard_domain::ids::Id;
 use safeguard_domain::{
     Agency, AgencyId, AgencyKind, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry,
-    Concern, ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId, LinkSubject,
-    NhsNumber, NotificationId, Person, Practitioner, PractitionerId, Referral, ReferralId,
-    Relationship, Reversal, Role, Team, TeamId, Urgency,
+    ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId,
+    LinkSubject, NhsNumber, NotificationId, Person, Practitioner, PractitionerId, Referral,
+    ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
@@ -989,15 +989,16 @@ impl Tx for PostgresTx {
     #[tracing::instrument(skip_all)]
     async fn add_chronology(&mut self, e: &ChronologyEntry) -> StoreResult<()> {
         let q = sqlx::query(
-            "INSERT INTO chronology (id, child_id, date, summary, agency_id, recorded_by) \
-             VALUES ($1, $2, $3::date, $4, $5, $6)",
+            "INSERT INTO chronology (id, child_id, date, summary, agency_id, recorded_by, kind) \
+             VALUES ($1, $2, $3::date, $4, $5, $6, $7)",
         )
         .bind(e.id.as_uuid())
         .bind(e.child.as_uuid())
         .bind(date_text(e.date))
         .bind(&e.summary)
         .bind(uuid_of(e.agency))
-        .bind(uuid_of(e.recorded_by));
+        .bind(uuid_of(e.recorded_by))
+        .bind(e.kind.code());
         self.write(q).await?;
         Ok(())
     }
@@ -1006,7 +1007,7 @@ impl Tx for PostgresTx {
     async fn chronology(&mut self, child: ChildId) -> StoreResult<Vec<ChronologyEntry>> {
         let rows = sqlx::query(
             "SELECT id, to_char(date, 'YYYY-MM-DD') AS date_text, summary, agency_id, \
-             recorded_by FROM chronology WHERE child_id = $1 ORDER BY date DESC, id DESC",
+             recorded_by, kind FROM chronology WHERE child_id = $1 ORDER BY date DESC, id DESC",
         )
         .bind(child.as_uuid())
         .fetch_all(&mut *self.tx)
@@ -1019,6 +1020,7 @@ impl Tx for PostgresTx {
                     child,
                     date: date_col(row, "date_text")?,
                     summary: get(row, "summary")?,
+                    kind: ChronologyKind::parse(&get::<String>(row, "kind")?).map_err(corrupt)?,
                     agency: opt_id(row, "agency_id")?,
                     recorded_by: opt_id(row, "recorded_by")?,
                 })

@@ -14,9 +14,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
     Agency, AgencyId, AgencyKind, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry,
-    Concern, ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId, LinkSubject,
-    NhsNumber, NotificationId, Person, Practitioner, PractitionerId, Referral, ReferralId,
-    Relationship, Reversal, Role, Team, TeamId, Urgency,
+    ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId,
+    LinkSubject, NhsNumber, NotificationId, Person, Practitioner, PractitionerId, Referral,
+    ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
@@ -845,8 +845,8 @@ impl Tx for SqliteTx {
 
     async fn add_chronology(&mut self, e: &ChronologyEntry) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO chronology (id, child_id, date, summary, agency_id, recorded_by) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO chronology (id, child_id, date, summary, agency_id, recorded_by, kind) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(e.id.to_string())
         .bind(e.child.to_string())
@@ -854,6 +854,7 @@ impl Tx for SqliteTx {
         .bind(&e.summary)
         .bind(e.agency.map(|a| a.to_string()))
         .bind(e.recorded_by.map(|p| p.to_string()))
+        .bind(e.kind.code())
         .execute(&mut *self.tx)
         .await
         .map_err(map_err)?;
@@ -874,6 +875,7 @@ impl Tx for SqliteTx {
                     child,
                     date: parse_date(&get::<String>(row, "date")?)?,
                     summary: get(row, "summary")?,
+                    kind: ChronologyKind::parse(&get::<String>(row, "kind")?).map_err(corrupt)?,
                     agency: opt_id(get(row, "agency_id")?)?,
                     recorded_by: opt_id(get(row, "recorded_by")?)?,
                 })

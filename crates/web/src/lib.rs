@@ -15,6 +15,8 @@ mod assets;
 mod forms;
 mod front_door;
 mod front_door_forms;
+mod journey;
+mod journey_forms;
 mod linkage;
 mod pages;
 mod session;
@@ -121,6 +123,23 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             "/children/{child}/cases/{case}/steps",
             post(pages::case_step),
         )
+        .route(
+            "/children/{child}/cases/{case}/strategy-discussion",
+            get(journey::strategy_form).post(journey::strategy_submit),
+        )
+        .route(
+            "/children/{child}/cases/{case}/conference/{kind}",
+            get(journey::conference_form).post(journey::conference_submit),
+        )
+        .route(
+            "/children/{child}/cases/{case}/protection",
+            get(journey::protection_form).post(journey::protection_submit),
+        )
+        .route(
+            "/children/{child}/cases/{case}/assessment",
+            get(journey::assessment_form).post(journey::assessment_submit),
+        )
+        .route("/cases/{case}/meetings/{index}", get(journey::meeting))
         .route("/admin", get(pages::admin))
         .route("/admin/agencies", post(pages::admin_agency))
         .route("/admin/teams", post(pages::admin_team))

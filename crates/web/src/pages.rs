@@ -846,10 +846,13 @@ pub(crate) async fn admin_practitioner_update(
 pub(crate) struct ChronologyFilter {
     #[serde(default)]
     agency: String,
+    #[serde(default)]
+    kind: String,
 }
 
-/// `GET /children/{id}/chronology[?agency=ID]`: the multi-agency chronology on its own,
-/// filtered by agency, laid out to print.
+/// `GET /children/{id}/chronology[?agency=ID][&kind=TYPE]`: the multi-agency chronology on its
+/// own, filtered by agency and by type of entry, laid out to print. The viewer must be able to
+/// open the child's record; the filters only narrow what that shows.
 pub(crate) async fn chronology(
     State(st): State<AppState>,
     u: SignedIn,
@@ -861,7 +864,18 @@ pub(crate) async fn chronology(
             "The address contained a field this page does not accept",
         ));
     };
+    let kind = match q.kind.trim() {
+        "" => None,
+        code => Some(safeguard_domain::ChronologyKind::parse(code).map_err(|_| {
+            WebError::BadRequest("The address asked for a type of entry this page does not know")
+        })?),
+    };
     let r = st.app.view_child(&u.user, child_id(&id)?).await?;
+    let kinds: Vec<safeguard_domain::ChronologyKind> = safeguard_domain::ChronologyKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| Some(*k) == kind || r.chronology.iter().any(|l| l.entry.kind == *k))
+        .collect();
     let mut agencies: Vec<(String, String)> = Vec::new();
     for line in &r.chronology {
         if let (Some(a), Some(name)) = (line.entry.agency, &line.agency_name)
@@ -874,7 +888,8 @@ pub(crate) async fn chronology(
         .chronology
         .iter()
         .filter(|l| {
-            q.agency.is_empty() || l.entry.agency.map(|a| a.to_string()) == Some(q.agency.clone())
+            (q.agency.is_empty() || l.entry.agency.map(|a| a.to_string()) == Some(q.agency.clone()))
+                && kind.is_none_or(|k| l.entry.kind == k)
         })
         .cloned()
         .collect();
@@ -890,5 +905,7 @@ pub(crate) async fn chronology(
         lines,
         agencies,
         selected: q.agency,
+        kinds,
+        selected_kind: kind.map(|k| k.code()).unwrap_or_default(),
     }))
 }

@@ -354,6 +354,8 @@ pub(crate) struct ChronologyPage {
     pub lines: Vec<safeguard_app::children::ChronologyLine>,
     pub agencies: Vec<(String, String)>,
     pub selected: String,
+    pub kinds: Vec<safeguard_domain::ChronologyKind>,
+    pub selected_kind: &'static str,
 }
 
 #[derive(Template)]

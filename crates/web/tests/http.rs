@@ -851,3 +851,291 @@ async fn a_concern_becomes_a_referral_the_front_door_decides_and_the_teacher_see
         .await;
     assert_eq!(r.location(), "/notifications");
 }
+
+/// The demo child with this given name (the Casebrook children are at every stage).
+async fn casebrook(w: &World, given: &str) -> String {
+    let mut tx = w.store.begin().await.unwrap();
+    let rows = tx
+        .search_children(
+            &ChildQuery {
+                name: Some(given.into()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    rows.iter()
+        .find(|r| r.child.name.given == given && r.child.name.family == "Casebrook")
+        .map(|r| r.child.id.to_string())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_strategy_discussion_form_names_every_problem_adds_rows_and_links_its_attendees() {
+    let w = world().await;
+    let mut sw = Browser::new(&w);
+    sw.sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    let child = casebrook(&w, "Bobby").await;
+    let page = sw.get(&format!("/children/{child}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Record a strategy discussion"));
+    let case = uuid_after(&page.body, &format!("/children/{child}/cases/")).to_owned();
+    let form = format!("/children/{child}/cases/{case}/strategy-discussion");
+    let blank = sw.get(&form).await;
+    assert_eq!(blank.status, StatusCode::OK);
+    assert!(blank.body.contains("id=\"attendee-3-agency\""));
+    assert!(!blank.body.contains("id=\"attendee-4-agency\""));
+    // Nothing filled in: every problem named, linking to its field.
+    let r = sw
+        .post(&form, &[("version", "1"), ("attendee_rows", "4")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    for field in [
+        "#on-day",
+        "#attendee-0-agency",
+        "#information_shared",
+        "#decisions",
+        "#s47",
+    ] {
+        assert!(
+            r.body.contains(&format!("<a href=\"{field}\">")),
+            "no error for {field}"
+        );
+    }
+    // "Add another attendee" keeps what was typed and adds a row, without errors.
+    let r = sw
+        .post(
+            &form,
+            &[
+                ("version", "1"),
+                ("attendee_rows", "4"),
+                ("attendee-2-name", "Pat Typed"),
+                ("add", "attendee"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"attendee-4-agency\""));
+    assert!(r.body.contains("value=\"Pat Typed\""));
+    assert!(!r.body.contains("govuk-error-summary"));
+    // A row begun must be finished; an unknown account is named.
+    let la = w.app.find_agency("999").await.unwrap().id.to_string();
+    let police_agency = {
+        let mut tx = w.store.begin().await.unwrap();
+        let p = tx
+            .get_account_by_email("police.lead@demo.safeguard.test")
+            .await
+            .unwrap()
+            .unwrap();
+        p.practitioner.agency.to_string()
+    };
+    let today = w.clock.today();
+    let (d, m, y) = (
+        today.day().to_string(),
+        today.month().to_string(),
+        today.year().to_string(),
+    );
+    let mut fields = vec![
+        ("version", "1"),
+        ("on-day", d.as_str()),
+        ("on-month", m.as_str()),
+        ("on-year", y.as_str()),
+        ("attendee-0-agency", la.as_str()),
+        ("attendee-0-role", "Social worker"),
+        ("attendee-0-name", "Sam Social-Worker"),
+        ("attendee-1-agency", police_agency.as_str()),
+        ("attendee-1-role", "Detective sergeant"),
+        ("attendee-1-name", "Pat Police-Lead"),
+        ("attendee-1-email", "nobody@demo.safeguard.test"),
+        ("information_shared", "Bruising reported by school"),
+        ("decisions", "Joint visit"),
+        ("action-0-action", "Joint visit"),
+        ("s47", "yes"),
+    ];
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("<a href=\"#action-0-owner\">"));
+    fields.push(("action-0-owner", "Sam Social-Worker"));
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("<a href=\"#attendee-1-email\">"),
+        "{}",
+        r.body
+    );
+    // The warning shows on the form: no health.
+    assert!(r.body.contains("id=\"attendee-warning\""));
+    assert!(r.body.contains("No one from health took part"));
+    for f in &mut fields {
+        if f.0 == "attendee-1-email" {
+            f.1 = "police.lead@demo.safeguard.test";
+        }
+    }
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = sw.get(&format!("/children/{child}")).await;
+    assert!(page.body.contains("Case: Section 47 enquiry"));
+    assert!(page.body.contains("Warning: No one from health took part"));
+    // The police lead is told and may open that record, not the child's.
+    let mut police = Browser::new(&w);
+    police
+        .sign_in("police.lead@demo.safeguard.test", DEMO_PW)
+        .await;
+    let notes = police.get("/notifications").await;
+    let link = format!("/cases/{case}/meetings/");
+    let i = notes.body.find(&link).expect("a link to the meeting");
+    let end = notes.body[i..].find('"').unwrap();
+    let meeting = notes.body[i..i + end].to_owned();
+    let r = police.get(&meeting).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Bobby Casebrook"));
+    assert!(r.body.contains("you took part in this meeting"));
+    assert!(r.body.contains("No one from health took part"));
+    assert!(r.body.contains("Bruising reported by school"));
+    assert_eq!(
+        police.get(&format!("/children/{child}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The health lead did not take part: refused, and audited.
+    let mut health = Browser::new(&w);
+    health
+        .sign_in("health.lead@demo.safeguard.test", DEMO_PW)
+        .await;
+    let r = health.get(&meeting).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(!r.body.contains("Bobby"));
+    let audit = audit_actions(&w).await;
+    let subject = format!("child:{child}");
+    assert!(audit.contains(&("meeting.view".into(), "permit".into(), subject.clone())));
+    assert!(audit.contains(&("meeting.view".into(), "deny".into(), subject)));
+    // The chronology filters by type, and refuses a type it does not know.
+    let meetings = sw
+        .get(&format!("/children/{child}/chronology?kind=meeting"))
+        .await;
+    assert_eq!(meetings.status, StatusCode::OK);
+    assert!(meetings.body.contains("Strategy discussion held"));
+    assert!(!meetings.body.contains("Front door decision"));
+    assert!(meetings.body.contains("media=\"print\""));
+    assert_eq!(
+        sw.get(&format!("/children/{child}/chronology?kind=gossip"))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn conference_protection_and_assessment_forms_check_their_fields() {
+    let w = world().await;
+    let mut sw = Browser::new(&w);
+    sw.sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    // Dylan's plan: the review is on the conference form; a Saturday is refused.
+    let child = casebrook(&w, "Dylan").await;
+    let page = sw.get(&format!("/children/{child}")).await;
+    let case = uuid_after(&page.body, &format!("/children/{child}/cases/")).to_owned();
+    let form = format!("/children/{child}/cases/{case}/conference/review");
+    assert_eq!(sw.get(&form).await.status, StatusCode::OK);
+    assert_eq!(
+        sw.get(&format!(
+            "/children/{child}/cases/{case}/conference/initial"
+        ))
+        .await
+        .status,
+        StatusCode::BAD_REQUEST,
+        "no initial conference on a plan"
+    );
+    let la = w.app.find_agency("999").await.unwrap().id.to_string();
+    let version = {
+        let mut tx = w.store.begin().await.unwrap();
+        tx.get_case(case.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+            .to_string()
+    };
+    // Saturday 21 November 2026.
+    let mut fields = vec![
+        ("version", version.as_str()),
+        ("on-day", "21"),
+        ("on-month", "11"),
+        ("on-year", "2026"),
+        ("chair", "Chris Chair"),
+        ("attendee-0-agency", la.as_str()),
+        ("attendee-0-role", "Social worker"),
+        ("attendee-0-name", "Sam Social-Worker"),
+        ("decision", "continue"),
+        ("category", "EMO"),
+    ];
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("<a href=\"#core_group\">"));
+    fields.push(("core_group", "Mother\nSam Social-Worker"));
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("working day"), "{}", r.body);
+    fields[1].1 = "20";
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = sw.get(&format!("/children/{child}")).await;
+    assert!(
+        page.body
+            .contains("Review child protection conference held")
+    );
+    assert!(page.body.contains("Emotional abuse"));
+
+    // Gus is in police protection: the clock shows its end time.
+    let child = casebrook(&w, "Gus").await;
+    let page = sw.get(&format!("/children/{child}")).await;
+    assert!(page.body.contains("Police protection ends"));
+    let case = uuid_after(&page.body, &format!("/children/{child}/cases/")).to_owned();
+    let r = sw
+        .post(
+            &format!("/children/{child}/cases/{case}/protection"),
+            &[
+                ("version", "2"),
+                ("kind", "epo"),
+                ("on-day", "23"),
+                ("on-month", "11"),
+                ("on-year", "2026"),
+                ("time", "25:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("<a href=\"#time\">"));
+
+    // Aisha's assessment is past its 45 working days: the reason is needed.
+    let child = casebrook(&w, "Aisha").await;
+    let page = sw.get(&format!("/children/{child}")).await;
+    let case = uuid_after(&page.body, &format!("/children/{child}/cases/")).to_owned();
+    let form = format!("/children/{child}/cases/{case}/assessment");
+    let mut fields = vec![
+        ("version", "1"),
+        ("outcome", "cin_plan"),
+        ("on-day", "23"),
+        ("on-month", "11"),
+        ("on-year", "2026"),
+        ("factors", "1B"),
+        ("factors", "21"),
+    ];
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("<a href=\"#factors\">"), "{}", r.body);
+    fields.pop();
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("<a href=\"#late_reason\">"), "{}", r.body);
+    fields.push(("late_reason", "Mother in hospital for three weeks"));
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = sw.get(&format!("/children/{child}")).await;
+    assert!(
+        page.body
+            .contains("Late: Mother in hospital for three weeks")
+    );
+    assert!(page.body.contains("Done late"));
+}
