@@ -172,6 +172,13 @@ impl App {
     /// Run at start, after the demo is seeded, and by the periodic job, which also picks up
     /// children another process added.
     pub async fn rebuild_matcher(&self) -> AppResult<usize> {
+        let children = self.all_children().await?;
+        self.matcher.rebuild(&children);
+        Ok(children.len())
+    }
+
+    /// Every child in the store, read a page at a time.
+    pub(crate) async fn all_children(&self) -> AppResult<Vec<safeguard_domain::Child>> {
         const PAGE: u32 = 5_000;
         let mut children = Vec::new();
         let mut after = None;
@@ -186,8 +193,7 @@ impl App {
                 break;
             }
         }
-        self.matcher.rebuild(&children);
-        Ok(children.len())
+        Ok(children)
     }
 
     /// The matcher the front door and the duplicate report use.

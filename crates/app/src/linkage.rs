@@ -48,6 +48,18 @@ fn pair_key(a: ChildId, b: ChildId) -> (ChildId, ChildId) {
     if a <= b { (a, b) } else { (b, a) }
 }
 
+/// The pairs of child records with a decision in force, either way.
+fn decided_pairs(decisions: &[LinkDecision]) -> HashSet<(ChildId, ChildId)> {
+    decisions
+        .iter()
+        .filter(|d| d.in_force())
+        .filter_map(|d| match d.subject {
+            LinkSubject::Child(c) => Some(pair_key(c, d.child)),
+            LinkSubject::Referral(_) => None,
+        })
+        .collect()
+}
+
 impl App {
     /// Makes the duplicate report: rebuilds the matching index from the store (so it is
     /// current), asks it for each child's likeliest other records, and keeps the pairs at or
@@ -63,50 +75,33 @@ impl App {
                 "The threshold must be a match probability from 0.5 up to (not including) 1",
             )]));
         }
-        self.rebuild_matcher().await?;
+        let children = self.all_children().await?;
+        self.matcher().rebuild(&children);
         let mut tx = self.begin().await?;
-        let decided: HashSet<(ChildId, ChildId)> = tx
-            .child_link_decisions()
-            .await?
-            .iter()
-            .filter(|d| d.in_force())
-            .filter_map(|d| match d.subject {
-                LinkSubject::Child(c) => Some(pair_key(c, d.child)),
-                LinkSubject::Referral(_) => None,
-            })
-            .collect();
+        let decided = decided_pairs(&tx.child_link_decisions().await?);
         drop(tx);
         let mut pairs: HashMap<(ChildId, ChildId), DuplicatePair> = HashMap::new();
-        let mut checked = 0u64;
-        let mut after = None;
-        loop {
-            let mut tx = self.begin().await?;
-            let page = tx.children_page(after, 2_000).await?;
-            drop(tx);
-            let Some(last) = page.last() else { break };
-            after = Some(last.child.id);
-            for row in &page {
-                checked += 1;
-                for c in self.matcher().duplicates_of(&row.child, 5) {
-                    if c.score < threshold {
-                        continue;
-                    }
-                    let key = pair_key(row.child.id, c.child);
-                    if decided.contains(&key) || pairs.contains_key(&key) {
-                        continue;
-                    }
-                    pairs.insert(
-                        key,
-                        DuplicatePair {
-                            left: key.0,
-                            right: key.1,
-                            probability: c.score,
-                            evidence: c.evidence,
-                        },
-                    );
+        for child in &children {
+            for c in self.matcher().duplicates_of(child, 5) {
+                if c.score < threshold {
+                    continue;
                 }
+                let key = pair_key(child.id, c.child);
+                if decided.contains(&key) || pairs.contains_key(&key) {
+                    continue;
+                }
+                pairs.insert(
+                    key,
+                    DuplicatePair {
+                        left: key.0,
+                        right: key.1,
+                        probability: c.score,
+                        evidence: c.evidence,
+                    },
+                );
             }
         }
+        let checked = children.len() as u64;
         let mut pairs: Vec<DuplicatePair> = pairs.into_values().collect();
         pairs.sort_by(|a, b| {
             b.probability
@@ -152,14 +147,7 @@ impl App {
             .await?;
         let report = tx.duplicate_report().await?;
         let decisions = tx.child_link_decisions().await?;
-        let decided: HashSet<(ChildId, ChildId)> = decisions
-            .iter()
-            .filter(|d| d.in_force())
-            .filter_map(|d| match d.subject {
-                LinkSubject::Child(c) => Some(pair_key(c, d.child)),
-                LinkSubject::Referral(_) => None,
-            })
-            .collect();
+        let decided = decided_pairs(&decisions);
         let open: Vec<DuplicatePair> = report
             .iter()
             .flat_map(|r| r.pairs.iter())
@@ -237,11 +225,7 @@ impl App {
             )
             .await?;
         let (a, b) = pair_key(left, right);
-        let already = tx.child_link_decisions().await?.into_iter().any(|d| {
-            d.in_force()
-                && matches!(d.subject, LinkSubject::Child(c) if pair_key(c, d.child) == (a, b))
-        });
-        if already {
+        if decided_pairs(&tx.child_link_decisions().await?).contains(&(a, b)) {
             return Err(AppError::Conflict {
                 message: "Someone has already decided about these two records. Reload the page to see their decision".into(),
                 field: "decision",
