@@ -14,6 +14,7 @@ pub mod linkage;
 pub mod matching;
 pub mod records;
 pub mod referrals;
+pub mod tokens;
 
 use std::sync::{Arc, RwLock};
 
@@ -291,7 +292,7 @@ impl App {
     /// returns [`AppError::Denied`].
     pub(crate) async fn authorize(
         &self,
-        mut tx: Box<dyn Tx>,
+        tx: Box<dyn Tx>,
         user: &CurrentUser,
         action: Action,
         resource: Resource<'_>,
@@ -300,15 +301,31 @@ impl App {
     ) -> AppResult<(Box<dyn Tx>, Decision)> {
         let ctx = Context { interactive: true };
         let decision = safeguard_policy::decide(&user.actor(), action, resource, &ctx);
+        self.go_on_or_refuse(
+            tx,
+            decision,
+            &user.audit_name(),
+            audit_action,
+            subject,
+            serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// After policy has answered: hands the transaction back on a permit; on a deny, audits the
+    /// attempt under `actor`, commits (so the refusal is kept) and returns [`AppError::Denied`].
+    pub(crate) async fn go_on_or_refuse(
+        &self,
+        mut tx: Box<dyn Tx>,
+        decision: Decision,
+        actor: &str,
+        audit_action: &str,
+        subject: &str,
+        payload: serde_json::Value,
+    ) -> AppResult<(Box<dyn Tx>, Decision)> {
         if let Decision::Deny(reason) = decision {
-            tx.append_audit(&self.event(
-                &user.audit_name(),
-                audit_action,
-                subject,
-                Some(decision),
-                serde_json::json!({}),
-            ))
-            .await?;
+            tx.append_audit(&self.event(actor, audit_action, subject, Some(decision), payload))
+                .await?;
             tx.commit().await?;
             tracing::info!(action = audit_action, "denied");
             return Err(AppError::Denied(reason));

@@ -69,6 +69,18 @@ pub struct ReferralInput {
     pub concern: Option<ConcernId>,
 }
 
+/// Who a referral comes from: a signed-in practitioner, a caller on the telephone, or an agency
+/// system acting for a named practitioner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Referrer {
+    /// The referrer's account, when they used Safeguard themselves.
+    pub practitioner: Option<PractitionerId>,
+    /// The referring agency, when known.
+    pub agency: Option<safeguard_domain::AgencyId>,
+    /// The referrer's name, as given.
+    pub name: String,
+}
+
 /// The front door's decision, as entered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionInput {
@@ -110,7 +122,7 @@ fn concern_facts(c: &Concern) -> ConcernFacts {
     }
 }
 
-fn referral_facts(r: &Referral) -> ReferralFacts {
+pub(crate) fn referral_facts(r: &Referral) -> ReferralFacts {
     ReferralFacts {
         la: r.la,
         referrer: r.referrer,
@@ -161,7 +173,7 @@ impl App {
     }
 }
 
-fn referral_subject(id: ReferralId) -> String {
+pub(crate) fn referral_subject(id: ReferralId) -> String {
     format!("referral:{id}")
 }
 
@@ -315,7 +327,11 @@ impl App {
             .collect())
     }
 
-    fn check_referral(&self, input: &ReferralInput, phone: bool) -> Result<(), Vec<FieldError>> {
+    pub(crate) fn check_referral(
+        &self,
+        input: &ReferralInput,
+        phone: bool,
+    ) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         required(
             &mut errors,
@@ -422,8 +438,11 @@ impl App {
                 &mut tx,
                 input,
                 Channel::Form,
-                Some(user),
-                user.practitioner.name.clone(),
+                Referrer {
+                    practitioner: Some(user.practitioner.id),
+                    agency: Some(user.agency.id),
+                    name: user.practitioner.name.clone(),
+                },
             )
             .await?;
         tx.insert_referral(&referral).await?;
@@ -476,9 +495,13 @@ impl App {
                 "",
             )
             .await?;
-        let name = input.referrer_name.clone().unwrap_or_default();
+        let referrer = Referrer {
+            practitioner: None,
+            agency: None,
+            name: input.referrer_name.clone().unwrap_or_default(),
+        };
         let referral = self
-            .new_referral(&mut tx, input, Channel::Phone, None, name)
+            .new_referral(&mut tx, input, Channel::Phone, referrer)
             .await?;
         tx.insert_referral(&referral).await?;
         tx.append_audit(&self.event(
@@ -493,13 +516,12 @@ impl App {
         Ok(referral.id)
     }
 
-    async fn new_referral(
+    pub(crate) async fn new_referral(
         &self,
         tx: &mut Box<dyn Tx>,
         input: ReferralInput,
         channel: Channel,
-        referrer: Option<&CurrentUser>,
-        referrer_name: String,
+        referrer: Referrer,
     ) -> AppResult<Referral> {
         match tx.get_agency(input.la).await? {
             Some(a) if a.kind == AgencyKind::LocalAuthority => {}
@@ -520,9 +542,9 @@ impl App {
             received_on: today,
             // T1: WT 2023 ch 3 — acknowledge and decide within one working day of receipt.
             decision_due: clocks::referral_decision_due(today, &self.calendar()),
-            referrer: referrer.map(|u| u.practitioner.id),
-            referrer_agency: referrer.map(|u| u.agency.id),
-            referrer_name: referrer_name.trim().to_owned(),
+            referrer: referrer.practitioner,
+            referrer_agency: referrer.agency,
+            referrer_name: referrer.name.trim().to_owned(),
             referrer_contact: input.referrer_contact.trim().to_owned(),
             source: input.source,
             concern: input.concern,

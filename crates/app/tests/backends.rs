@@ -205,6 +205,179 @@ fn referred_child(family: &str) -> safeguard_domain::ReferredChild {
 }
 
 #[tokio::test]
+async fn an_agency_system_refers_with_a_token_and_reads_back_only_its_own_decision() {
+    use safeguard_app::referrals::{DecisionInput, ReferralInput};
+    use safeguard_app::tokens::ApiReferralInput;
+    use safeguard_domain::{
+        ApiScope, Channel, ConsentStatus, LawfulBasis, ReferralSource, ScreeningOutcome, Urgency,
+    };
+    for b in backends().await {
+        let (app, _) = demo_app(b.store.clone()).await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let la = app.find_agency("999").await.unwrap();
+        // Issuing: a name, a scope and a known agency are all needed, and all named at once.
+        match app.cli_create_token("no-such-code", &[], " ").await {
+            Err(AppError::Invalid(errors)) => {
+                let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, ["name", "scope", "agency"], "{}", b.name);
+            }
+            other => panic!("{}: expected invalid, got {other:?}", b.name),
+        }
+        let school = app
+            .cli_create_token("999001", &[ApiScope::ReferralsWrite], "Oakfield MIS")
+            .await
+            .unwrap();
+        assert!(school.secret.starts_with("sgt_"));
+        let gp = app
+            .cli_create_token("Y99901", &[ApiScope::ReferralsWrite], "GP system")
+            .await
+            .unwrap();
+        let flags_only = app
+            .cli_create_token("RZZ01", &[ApiScope::FlagsRead], "ED system")
+            .await
+            .unwrap();
+        let caller = app.authenticate_token(&school.secret).await.unwrap();
+        assert_eq!(caller.agency.urn.as_deref(), Some("999001"));
+        assert!(matches!(
+            app.authenticate_token("sgt_not-a-token").await,
+            Err(AppError::Unauthenticated)
+        ));
+
+        let input = |reasons: &str| ApiReferralInput {
+            referral: ReferralInput {
+                la: la.id,
+                child: referred_child("Tokenfield"),
+                source: ReferralSource::parse("2A").unwrap(),
+                reasons: reasons.into(),
+                factors: vec![],
+                consent: ConsentStatus::Given,
+                lawful_basis: LawfulBasis::PublicTask,
+                urgency: Urgency::Standard,
+                child_safe_now: true,
+                household: vec![],
+                communication_needs: String::new(),
+                referrer_contact: "01632 960501".into(),
+                referrer_name: None,
+                concern: None,
+            },
+            referrer_name: "Ms Teacher".into(),
+        };
+        // Invalid input saves nothing.
+        assert!(matches!(
+            app.api_submit_referral(&caller, input("  ")).await,
+            Err(AppError::Invalid(_))
+        ));
+        let referral = app
+            .api_submit_referral(&caller, input("Bruises on the arms"))
+            .await
+            .unwrap();
+        assert_eq!(referral.channel, Channel::Api);
+        assert_eq!(referral.referrer, None);
+        assert_eq!(referral.referrer_agency, Some(caller.agency.id));
+        assert_eq!(referral.referrer_name, "Ms Teacher");
+        // A token without the scope cannot refer; the refusal is audited.
+        let ed = app.authenticate_token(&flags_only.secret).await.unwrap();
+        assert!(matches!(
+            app.api_submit_referral(&ed, input("Bruises")).await,
+            Err(AppError::Denied(_))
+        ));
+        // The front door sees it in the queue and decides.
+        assert!(
+            app.front_door_queue(&front)
+                .await
+                .unwrap()
+                .iter()
+                .any(|q| q.id == referral.id)
+        );
+        let version = app
+            .referral(&front, referral.id)
+            .await
+            .unwrap()
+            .referral
+            .version;
+        let version = {
+            app.link_referral(&front, referral.id, None, version)
+                .await
+                .unwrap();
+            app.referral(&front, referral.id)
+                .await
+                .unwrap()
+                .referral
+                .version
+        };
+        app.decide_referral(
+            &front,
+            referral.id,
+            DecisionInput {
+                outcome: ScreeningOutcome::EarlyHelp,
+                protection: None,
+                reasons: "Needs are below the threshold for social care".into(),
+                advice: "The school's family support worker will offer early help".into(),
+                version,
+            },
+        )
+        .await
+        .unwrap();
+        // The referring agency reads the decision; another agency is refused.
+        let back = app.api_referral(&caller, referral.id).await.unwrap();
+        let decision = back.decision.unwrap();
+        assert_eq!(decision.outcome, ScreeningOutcome::EarlyHelp);
+        let other = app.authenticate_token(&gp.secret).await.unwrap();
+        assert!(matches!(
+            app.api_referral(&other, referral.id).await,
+            Err(AppError::Denied(
+                "a referral is visible to the referring agency only"
+            ))
+        ));
+        // A revoked token is refused from then on.
+        app.cli_revoke_token(&school.token.id.to_string())
+            .await
+            .unwrap();
+        assert!(matches!(
+            app.cli_revoke_token(&school.token.id.to_string()).await,
+            Err(AppError::Conflict { .. })
+        ));
+        assert!(matches!(
+            app.authenticate_token(&school.secret).await,
+            Err(AppError::Unauthenticated)
+        ));
+        // Every step is in the audit log under the token's id, and the chain verifies.
+        let mut tx = b.store.begin().await.unwrap();
+        let subject = format!("referral:{}", referral.id);
+        let trail = tx.audit_for_subject(&subject, 50).await.unwrap();
+        let by = |actor: &str, action: &str, decision: &str| {
+            trail.iter().any(|r| {
+                r.event.actor == actor && r.event.action == action && r.event.decision == decision
+            })
+        };
+        let school_actor = format!("token:{}", school.token.id);
+        let gp_actor = format!("token:{}", gp.token.id);
+        assert!(by(&school_actor, "referral.submit", "permit"), "{}", b.name);
+        assert!(by(&school_actor, "referral.view", "permit"), "{}", b.name);
+        assert!(by(&gp_actor, "referral.view", "deny"), "{}", b.name);
+        let all = tx.audit_page(0, 100_000).await.unwrap();
+        assert!(all.iter().any(|r| r.event.action == "token.create"));
+        assert!(all.iter().any(|r| r.event.action == "token.revoke"));
+        assert!(all.iter().any(|r| r.event.actor == "token:unknown"
+            && r.event.action == "api.authenticate"
+            && r.event.decision == "deny"));
+        assert!(all.iter().any(
+            |r| r.event.actor == format!("token:{}", flags_only.token.id)
+                && r.event.action == "referral.submit"
+                && r.event.decision == "deny"
+        ));
+        drop(tx);
+        assert_eq!(
+            app.verify_audit().await.unwrap().first_bad,
+            None,
+            "{}",
+            b.name
+        );
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn a_teachers_concern_becomes_a_referral_and_the_decision_comes_back() {
     use safeguard_app::referrals::{ConcernInput, DecisionInput, ReferralInput};
     use safeguard_domain::{

@@ -58,6 +58,9 @@ pub enum Command {
     /// Find records of the same person: link two CSV files, or deduplicate one.
     #[command(subcommand)]
     Linkage(crate::linkage::LinkageCommand),
+    /// API tokens for agency systems: create, list, revoke.
+    #[command(subcommand)]
+    Token(crate::token::TokenCommand),
 }
 
 /// `safeguard timescales`.

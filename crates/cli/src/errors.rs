@@ -30,7 +30,7 @@ fn invalid_message(fields: &[FieldError]) -> String {
 /// The command-line option for a form field, where there is one.
 fn option_for(field: &str) -> String {
     match field {
-        "email" | "name" | "agency" | "team" => format!("--{field}"),
+        "email" | "name" | "agency" | "team" | "scope" => format!("--{field}"),
         "roles" => "--role".to_owned(),
         other => other.replace('_', " "),
     }

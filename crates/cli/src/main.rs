@@ -19,6 +19,7 @@ mod linkage;
 mod serve;
 mod table;
 mod timescales;
+mod token;
 mod user;
 
 use std::io::IsTerminal;
@@ -65,6 +66,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Linkage(c) => linkage::run(c),
         Command::Timescales(a) => timescales::print(a.json),
+        Command::Token(c) => token::run(db, c).await,
     }
 }
 

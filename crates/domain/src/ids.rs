@@ -141,6 +141,9 @@ pub mod kinds {
     /// Marker for `LinkDecisionId`.
     #[derive(Debug)]
     pub enum LinkDecision {}
+    /// Marker for `ApiTokenId`.
+    #[derive(Debug)]
+    pub enum ApiToken {}
 }
 
 /// A child (including an unborn child).

@@ -6,6 +6,7 @@
 //! so every rule can be tested without a database. Time enters only through the [`clock::Clock`]
 //! trait.
 
+pub mod api_token;
 pub mod calendar;
 pub mod case;
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod timescales;
 pub mod upn;
 pub mod validate;
 
+pub use api_token::{ApiScope, ApiToken, ApiTokenId};
 pub use calendar::Calendar;
 pub use case::{Case, CaseClock, CaseError, CaseId, CaseStep, RecordForm};
 pub use clock::{Clock, FixedClock, SystemClock};

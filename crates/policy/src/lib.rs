@@ -10,7 +10,7 @@
 //! sharing advice for safeguarding practitioners* 2024: share what is necessary and proportionate,
 //! with the people who need it).
 
-use safeguard_domain::{AgencyId, AgencyKind, PractitionerId, Role, TeamId};
+use safeguard_domain::{AgencyId, AgencyKind, ApiScope, PractitionerId, Role, TeamId};
 
 /// The practitioner asking, as the policy sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,6 +284,44 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Cont
             | Action::ViewMeeting,
             _,
         ) => Decision::Deny("this action does not apply to that record"),
+    }
+}
+
+/// An agency system calling the API with a token, as the policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemActor {
+    /// The agency whose system holds the token.
+    pub agency: AgencyId,
+    /// What kind of agency that is.
+    pub agency_kind: AgencyKind,
+    /// The token's scopes (a revoked token never gets this far).
+    pub scopes: Vec<ApiScope>,
+}
+
+/// Decides for an agency system. Deny unless its token holds the scope the action needs and
+/// the record is its agency's own. A system never reads a child's record, a concern, a
+/// meeting or a local authority's queue: those are for people with a relationship to the child.
+pub fn decide_system(actor: &SystemActor, action: Action, resource: Resource<'_>) -> Decision {
+    let has = |scope: ApiScope| actor.scopes.contains(&scope);
+    match (action, resource) {
+        (Action::MakeReferral, Resource::System) => {
+            if has(ApiScope::ReferralsWrite) {
+                // WT 2023 ch 3: anyone with a concern about a child's welfare should refer.
+                Decision::Permit("agency system with the referrals:write scope")
+            } else {
+                Decision::Deny("the token does not hold the referrals:write scope")
+            }
+        }
+        (Action::ViewReferral, Resource::Referral(r)) => {
+            if !has(ApiScope::ReferralsWrite) {
+                Decision::Deny("the token does not hold the referrals:write scope")
+            } else if r.referrer_agency == Some(actor.agency) {
+                Decision::Permit("the referring agency's own referral")
+            } else {
+                Decision::Deny("a referral is visible to the referring agency only")
+            }
+        }
+        _ => Decision::Deny("agency systems cannot do this through the API"),
     }
 }
 
@@ -774,5 +812,59 @@ mod tests {
         assert_eq!(Decision::Permit("x").code(), "permit");
         assert_eq!(Decision::Deny("y").code(), "deny");
         assert_eq!(Decision::Deny("y").reason(), "y");
+    }
+
+    #[test]
+    fn agency_systems_need_the_scope_and_see_only_their_own_referrals() {
+        let mine = AgencyId::new();
+        let system = |scopes: Vec<ApiScope>| SystemActor {
+            agency: mine,
+            agency_kind: AgencyKind::School,
+            scopes,
+        };
+        let writer = system(vec![ApiScope::ReferralsWrite]);
+        let flags_only = system(vec![ApiScope::FlagsRead]);
+        assert!(decide_system(&writer, Action::MakeReferral, Resource::System).is_permit());
+        assert_eq!(
+            decide_system(&flags_only, Action::MakeReferral, Resource::System),
+            Decision::Deny("the token does not hold the referrals:write scope")
+        );
+        let own = ReferralFacts {
+            la: AgencyId::new(),
+            referrer: None,
+            referrer_agency: Some(mine),
+        };
+        let others = ReferralFacts {
+            referrer_agency: Some(AgencyId::new()),
+            ..own
+        };
+        let phoned_in = ReferralFacts {
+            referrer_agency: None,
+            ..own
+        };
+        assert!(decide_system(&writer, Action::ViewReferral, Resource::Referral(&own)).is_permit());
+        for facts in [&others, &phoned_in] {
+            assert_eq!(
+                decide_system(&writer, Action::ViewReferral, Resource::Referral(facts)),
+                Decision::Deny("a referral is visible to the referring agency only")
+            );
+        }
+        assert!(
+            !decide_system(&flags_only, Action::ViewReferral, Resource::Referral(&own)).is_permit()
+        );
+        let w = world();
+        for action in [
+            Action::ViewChild,
+            Action::ScreenReferrals,
+            Action::ViewConcern,
+        ] {
+            assert!(
+                !decide_system(&writer, action, Resource::Child(&w.facts)).is_permit(),
+                "{action:?}"
+            );
+        }
+        assert!(
+            !decide_system(&writer, Action::ScreenReferrals, Resource::FrontDoor(w.la)).is_permit()
+        );
     }
 }

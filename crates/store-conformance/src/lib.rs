@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             audit_verify_names_the_tampered_seq,
             concerns_referrals_and_notifications,
             referral_saves_from_an_old_version_are_refused,
+            api_tokens_are_found_by_hash_and_revoked_once,
             cases_round_trip_with_optimistic_versions,
             linkage_decisions_and_the_duplicate_report
         );
@@ -896,6 +897,66 @@ pub async fn cases_round_trip_with_optimistic_versions(h: &dyn Harness) {
             .len(),
         1
     );
+}
+
+/// API tokens are found by the hash of their secret (never by the secret), listed newest first,
+/// and revoked once only; a hash is unique.
+pub async fn api_tokens_are_found_by_hash_and_revoked_once(h: &dyn Harness) {
+    use safeguard_domain::{ApiScope, ApiToken, ApiTokenId};
+    let s = h.store();
+    let agency = la();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&agency).await.unwrap();
+    let at = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).unwrap();
+    let older = ApiToken {
+        id: ApiTokenId::new(),
+        agency: agency.id,
+        name: "Case management system".into(),
+        scopes: vec![ApiScope::FlagsWrite, ApiScope::FlagsRead],
+        created_at: at(1),
+        revoked_at: None,
+    };
+    let newer = ApiToken {
+        id: ApiTokenId::new(),
+        name: "Referral portal".into(),
+        scopes: vec![ApiScope::ReferralsWrite],
+        created_at: at(2),
+        ..older.clone()
+    };
+    tx.insert_api_token(&older, "aa11").await.unwrap();
+    tx.insert_api_token(&newer, "bb22").await.unwrap();
+    let clash = ApiToken {
+        id: ApiTokenId::new(),
+        ..newer.clone()
+    };
+    match tx.insert_api_token(&clash, "bb22").await {
+        Err(StoreError::Conflict { what }) => assert_eq!(what, "API token"),
+        other => panic!("expected a conflict on the hash, got {other:?}"),
+    }
+    tx.commit().await.unwrap();
+
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(
+        tx.api_token_by_hash("aa11").await.unwrap(),
+        Some(older.clone())
+    );
+    assert_eq!(tx.api_token_by_hash("cc33").await.unwrap(), None);
+    let listed: Vec<_> = tx.list_api_tokens().await.unwrap();
+    assert_eq!(listed, vec![newer.clone(), older.clone()]);
+    tx.revoke_api_token(older.id, at(3)).await.unwrap();
+    match tx.revoke_api_token(older.id, at(4)).await {
+        Err(StoreError::Conflict { what }) => assert_eq!(what, "API token"),
+        other => panic!("expected a conflict on a second revocation, got {other:?}"),
+    }
+    match tx.revoke_api_token(ApiTokenId::new(), at(4)).await {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("expected not found, got {other:?}"),
+    }
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    let revoked = tx.api_token_by_hash("aa11").await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(at(3)));
+    assert!(!revoked.allows(ApiScope::FlagsRead));
 }
 
 /// Children page by id; linkage decisions are kept with their evidence, found by subject,

@@ -18,10 +18,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::ids::Id;
 use safeguard_domain::{
-    Agency, AgencyId, AgencyKind, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry,
-    ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId,
-    LinkSubject, NhsNumber, NotificationId, Person, Practitioner, PractitionerId, Referral,
-    ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
+    Agency, AgencyId, AgencyKind, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId,
+    ChildPerson, ChronologyEntry, ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement,
+    LinkDecision, LinkDecisionId, LinkSubject, NhsNumber, NotificationId, Person, Practitioner,
+    PractitionerId, Referral, ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
@@ -174,6 +174,7 @@ fn map_err(e: sqlx::Error) -> StoreError {
                 Some("agencies_ods_code_key") => "ODS code",
                 Some("agencies_urn_key") => "URN",
                 Some("agencies_la_code_key") => "DfE LA code",
+                Some("api_tokens_secret_hash_key") => "API token",
                 _ => "record",
             };
             return StoreError::Conflict { what };
@@ -1410,6 +1411,64 @@ impl Tx for PostgresTx {
             .await
             .map_err(map_err)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_api_token(&mut self, token: &ApiToken, secret_hash: &str) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO api_tokens (id, secret_hash, agency_id, created_at, doc) \
+             VALUES ($1, $2, $3, $4::timestamptz, $5)",
+        )
+        .bind(token.id.as_uuid())
+        .bind(secret_hash.to_owned())
+        .bind(token.agency.as_uuid())
+        .bind(ts_text(token.created_at))
+        .bind(to_doc(token)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn api_token_by_hash(&mut self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
+        sqlx::query("SELECT doc FROM api_tokens WHERE secret_hash = $1")
+            .bind(secret_hash)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(|r| from_doc(r, "doc"))
+            .transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_api_tokens(&mut self) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT doc FROM api_tokens ORDER BY created_at DESC, id DESC")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn revoke_api_token(&mut self, id: ApiTokenId, at: Timestamp) -> StoreResult<()> {
+        let row = sqlx::query("SELECT doc FROM api_tokens WHERE id = $1 FOR UPDATE")
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound("API token"));
+        };
+        let mut token: ApiToken = from_doc(&row, "doc")?;
+        if token.revoked_at.is_some() {
+            return Err(StoreError::Conflict { what: "API token" });
+        }
+        token.revoked_at = Some(at);
+        let q = sqlx::query("UPDATE api_tokens SET doc = $1 WHERE id = $2")
+            .bind(to_doc(&token)?)
+            .bind(id.as_uuid());
+        self.write(q).await?;
+        Ok(())
     }
 
     #[tracing::instrument(skip_all)]

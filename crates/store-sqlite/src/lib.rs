@@ -13,10 +13,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
-    Agency, AgencyId, AgencyKind, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry,
-    ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId,
-    LinkSubject, NhsNumber, NotificationId, Person, Practitioner, PractitionerId, Referral,
-    ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
+    Agency, AgencyId, AgencyKind, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId,
+    ChildPerson, ChronologyEntry, ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement,
+    LinkDecision, LinkDecisionId, LinkSubject, NhsNumber, NotificationId, Person, Practitioner,
+    PractitionerId, Referral, ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
@@ -110,6 +110,8 @@ fn map_err(e: sqlx::Error) -> StoreError {
                 "URN"
             } else if msg.contains("la_code") {
                 "DfE LA code"
+            } else if msg.contains("api_tokens.secret_hash") {
+                "API token"
             } else {
                 "record"
             };
@@ -1254,6 +1256,58 @@ impl Tx for SqliteTx {
             child.to_string(),
         )
         .await
+    }
+
+    async fn insert_api_token(&mut self, token: &ApiToken, secret_hash: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, secret_hash, agency_id, created_at, doc) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token.id.to_string())
+        .bind(secret_hash)
+        .bind(token.agency.to_string())
+        .bind(at_text(token.created_at))
+        .bind(to_doc(token)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn api_token_by_hash(&mut self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
+        self.doc_by_id(
+            "SELECT doc FROM api_tokens WHERE secret_hash = ?",
+            secret_hash.to_owned(),
+        )
+        .await
+    }
+
+    async fn list_api_tokens(&mut self) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT doc FROM api_tokens ORDER BY created_at DESC, id DESC")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    async fn revoke_api_token(&mut self, id: ApiTokenId, at: Timestamp) -> StoreResult<()> {
+        let Some(mut token) = self
+            .doc_by_id::<ApiToken>("SELECT doc FROM api_tokens WHERE id = ?", id.to_string())
+            .await?
+        else {
+            return Err(StoreError::NotFound("API token"));
+        };
+        if token.revoked_at.is_some() {
+            return Err(StoreError::Conflict { what: "API token" });
+        }
+        token.revoked_at = Some(at);
+        sqlx::query("UPDATE api_tokens SET doc = ? WHERE id = ?")
+            .bind(to_doc(&token)?)
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
 
     async fn replace_holidays(&mut self, dates: &[Date]) -> StoreResult<()> {

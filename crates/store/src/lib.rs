@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
-    Agency, AgencyId, Area, Case, CaseId, Child, ChildId, ChildPerson, ChronologyEntry, Concern,
-    ConcernId, DuplicateReport, Involvement, LinkDecision, LinkDecisionId, LinkSubject, NhsNumber,
-    NotificationId, Person, Postcode, Practitioner, PractitionerId, Referral, ReferralId, Reversal,
-    Team, TeamId,
+    Agency, AgencyId, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId, ChildPerson,
+    ChronologyEntry, Concern, ConcernId, DuplicateReport, Involvement, LinkDecision,
+    LinkDecisionId, LinkSubject, NhsNumber, NotificationId, Person, Postcode, Practitioner,
+    PractitionerId, Referral, ReferralId, Reversal, Team, TeamId,
 };
 
 pub use audit::{AuditEvent, AuditRecord, GENESIS_HASH, VerifyReport};
@@ -360,6 +360,17 @@ pub trait Tx: Send {
     async fn open_cases(&mut self) -> StoreResult<Vec<Case>>;
     /// A child's cases, newest first.
     async fn cases_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Case>>;
+
+    // --- API tokens ---
+    /// Adds a token with the SHA-256 (hex) of its secret. Conflict if the hash is taken.
+    async fn insert_api_token(&mut self, token: &ApiToken, secret_hash: &str) -> StoreResult<()>;
+    /// The token whose secret hashes to `secret_hash` (revoked ones included; the caller checks).
+    async fn api_token_by_hash(&mut self, secret_hash: &str) -> StoreResult<Option<ApiToken>>;
+    /// Every token, newest first.
+    async fn list_api_tokens(&mut self) -> StoreResult<Vec<ApiToken>>;
+    /// Marks a token revoked. NotFound if there is no such token; Conflict (`what` = "API
+    /// token") if it was already revoked.
+    async fn revoke_api_token(&mut self, id: ApiTokenId, at: Timestamp) -> StoreResult<()>;
 
     // --- calendar ---
     /// Replaces the stored bank holidays.

@@ -11,6 +11,7 @@
 //! and live behind the `store` traits on both backends; tower-sessions' opaque JSON record would
 //! duplicate that state and its ready-made stores lag sqlx releases (architecture, stack).
 
+mod api;
 mod assets;
 mod forms;
 mod front_door;
@@ -158,8 +159,18 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
+    // The agency API: bearer tokens, not sessions, so no cookies and no CSRF; never cached.
+    let api = Router::new()
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/referrals", post(api::submit_referral))
+        .route("/api/v1/referrals/{id}", get(api::get_referral))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(api)
         .route("/assets/{*path}", get(assets::serve_asset))
         .merge(pages)
         .with_state(state)
