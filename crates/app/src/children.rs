@@ -616,6 +616,8 @@ impl App {
             }
             other => other?,
         }
+        // A new NHS number or a birth moves the child's flags with it, in this transaction.
+        crate::flags::refresh_flags(&mut tx, id).await?;
         self.record_child_change(
             tx,
             user,

@@ -141,6 +141,15 @@ pub mod kinds {
     /// Marker for `LinkDecisionId`.
     #[derive(Debug)]
     pub enum LinkDecision {}
+    /// Marker for `FlagId`.
+    #[derive(Debug)]
+    pub enum Flag {}
+    /// Marker for `FlagAccessId`.
+    #[derive(Debug)]
+    pub enum FlagAccess {}
+    /// Marker for `AccessNotificationId`.
+    #[derive(Debug)]
+    pub enum AccessNotification {}
 }
 
 /// A child (including an unborn child).
