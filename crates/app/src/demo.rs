@@ -1099,10 +1099,13 @@ impl App {
                     Birth::Born(date(2012 + i16::try_from(i).unwrap_or(0), 2, 10))
                 },
                 sex: Sex::Unknown,
+                // Nine digits whose check digit would be 10 make no NHS number: take the next
+                // that does, so every demo child on a case has one.
                 nhs_number: if unborn {
                     None
                 } else {
-                    NhsNumber::from_nine_digits(998_000_010 + u32::try_from(i).unwrap_or(0) * 7)
+                    let base = 998_000_010 + u32::try_from(i).unwrap_or(0) * 7;
+                    (base..base + 7).find_map(NhsNumber::from_nine_digits)
                 },
                 upn: None,
                 addresses: vec![Address {
