@@ -75,7 +75,7 @@ async function journey(browser) {
     if (!main.includes(want)) fail(`flagged child: the page does not say "${want}"`)
   }
   if (main.includes('Casebrook') || main.includes('Neglect')) fail('flagged child: the page shows a name or category from the case file')
-  const accesses = await tableByCaption(page, /^Last \d+ unscheduled-care checks of this NHS number$/)
+  const accesses = await tableByCaption(page, 'Latest unscheduled-care checks of this NHS number (up to 25)')
   const newest = norm(await accesses.locator('tbody tr').first().innerText())
   if (!newest.includes(SETTING)) fail(`the newest access reads "${newest}"`)
   log(`flagged child: ${await accesses.locator('tbody tr').count()} accesses listed`)
