@@ -163,7 +163,11 @@ fn uri_escape(s: &str) -> String {
 }
 
 impl App {
-    async fn load_user(&self, tx: &mut Box<dyn Tx>, account: &Account) -> AppResult<CurrentUser> {
+    pub(crate) async fn load_user(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        account: &Account,
+    ) -> AppResult<CurrentUser> {
         let p = account.practitioner.clone();
         let agency = tx
             .get_agency(p.agency)

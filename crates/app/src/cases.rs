@@ -244,11 +244,14 @@ pub(crate) fn stale_case() -> AppError {
     }
 }
 
+/// Saves a case and, in the same transaction, brings the child's flags into step with it.
 pub(crate) async fn save_case(tx: &mut Box<dyn Tx>, case: &Case) -> AppResult<()> {
     match tx.update_case(case).await {
-        Err(StoreError::Conflict { .. }) => Err(stale_case()),
-        other => Ok(other?),
+        Err(StoreError::Conflict { .. }) => return Err(stale_case()),
+        other => other?,
     }
+    crate::flags::refresh_flags(tx, case.child).await?;
+    Ok(())
 }
 
 /// One practitioner's load in a team manager's view.

@@ -140,6 +140,10 @@ pub struct Capabilities {
     pub can_refer: bool,
     /// Works the local authority's front door.
     pub can_screen: bool,
+    /// May check the flag register ("Check a child").
+    pub can_check_flags: bool,
+    /// Works the local authority's access notifications.
+    pub can_work_flag_notices: bool,
 }
 
 /// The "Your work" home page.
@@ -197,6 +201,12 @@ impl App {
             can_screen: self.permitted(
                 user,
                 Action::ScreenReferrals,
+                Resource::FrontDoor(user.agency.id),
+            ),
+            can_check_flags: self.permitted(user, Action::LookUpFlags, Resource::System),
+            can_work_flag_notices: self.permitted(
+                user,
+                Action::ManageFlagNotices,
                 Resource::FrontDoor(user.agency.id),
             ),
         }
@@ -616,6 +626,8 @@ impl App {
             }
             other => other?,
         }
+        // A new NHS number or a birth moves the child's flags with it, in this transaction.
+        crate::flags::refresh_flags(&mut tx, id).await?;
         self.record_child_change(
             tx,
             user,

@@ -628,7 +628,55 @@ impl App {
         tx.commit().await?;
         self.make_duplicate_report("system", crate::linkage::DEFAULT_DUPLICATE_THRESHOLD)
             .await?;
+        self.seed_flag_accesses().await?;
         Ok(logins)
+    }
+
+    /// The ED clinician has checked some flagged children (so the LA's inbox has accesses, one
+    /// already actioned and one seen), a child with no flag, and one child in scheduled care:
+    /// through the same use-case as the page, so each is audited and notified as it would be.
+    async fn seed_flag_accesses(&self) -> AppResult<()> {
+        use safeguard_domain::{CareSetting, NoticeState};
+        let mut tx = self.begin().await?;
+        let (Some(ed), Some(fd)) = (
+            tx.get_account_by_email("ed.clinician@demo.safeguard.test")
+                .await?,
+            tx.get_account_by_email("front.door@demo.safeguard.test")
+                .await?,
+        ) else {
+            return Ok(());
+        };
+        let ed = self.load_user(&mut tx, &ed).await?;
+        let fd = self.load_user(&mut tx, &fd).await?;
+        let flagged: Vec<NhsNumber> = tx
+            .list_flags(None)
+            .await?
+            .into_iter()
+            .filter(|f| f.end.is_none())
+            .map(|f| f.nhs_number)
+            .collect();
+        drop(tx);
+        let caller = crate::flags::FlagCaller::practitioner(&ed);
+        for nhs in flagged.iter().take(3) {
+            self.look_up_flags(&caller, nhs, CareSetting::Unscheduled)
+                .await?;
+        }
+        if let Some(nhs) = flagged.first() {
+            self.look_up_flags(&caller, nhs, CareSetting::Scheduled)
+                .await?;
+        }
+        let inbox = self
+            .flag_inbox(&fd, &crate::flags::NoticeFilter::default())
+            .await?;
+        let mut oldest_first = inbox.notices.iter().rev();
+        if let Some(n) = oldest_first.next() {
+            self.set_notice_state(&fd, n.id, NoticeState::Actioned)
+                .await?;
+        }
+        if let Some(n) = oldest_first.next() {
+            self.set_notice_state(&fd, n.id, NoticeState::Seen).await?;
+        }
+        Ok(())
     }
 }
 
@@ -892,8 +940,8 @@ impl App {
             ActionItem, Attendee, Conference, ConferenceDecision, Protection, StrategyDiscussion,
         };
         use safeguard_domain::{
-            AbuseCategory, Case, CaseId, CaseStep, ClosureReason, ConferenceKind,
-            ImmediateProtection,
+            AbuseCategory, Case, CaseId, CaseStep, ClosureReason, ConferenceKind, CpPlanEndReason,
+            ImmediateProtection, LegalStatus,
         };
         /// What happens on a demo case, working days ago.
         enum Demo {
@@ -994,9 +1042,49 @@ impl App {
                 1,
                 vec![Demo::PoliceProtection(20)],
             ),
+            // Looked after under a care order (s31): a LAC flag.
+            (
+                "Hattie",
+                ScreeningOutcome::Assessment,
+                200,
+                vec![Demo::Step(
+                    150,
+                    CaseEvent::BecameLookedAfter(LegalStatus::FullCareOrder),
+                    None,
+                )],
+            ),
+            // A plan that ended at review about three months ago: still shown to health (T14).
+            (
+                "Ivy",
+                ScreeningOutcome::StrategyDiscussion,
+                260,
+                vec![
+                    Demo::Strategy(258, true),
+                    Demo::Step(250, CaseEvent::S47FoundContinuingRisk, None),
+                    Demo::Icpc(245, AbuseCategory::Emotional),
+                    Demo::Step(65, CaseEvent::ConferenceHeld(ConferenceKind::Review), None),
+                    Demo::Step(
+                        65,
+                        CaseEvent::CpPlanEnded(CpPlanEndReason::NoLongerAtRisk),
+                        None,
+                    ),
+                ],
+            ),
+            // An unborn baby on a pre-birth plan: the flag is held against the mother.
+            (
+                "Unborn",
+                ScreeningOutcome::StrategyDiscussion,
+                30,
+                vec![
+                    Demo::Strategy(28, true),
+                    Demo::Step(22, CaseEvent::S47FoundContinuingRisk, None),
+                    Demo::Icpc(15, AbuseCategory::Neglect),
+                ],
+            ),
         ];
         for (i, (given, outcome, opened, steps)) in plans.into_iter().enumerate() {
             let opened_on = back(opened);
+            let unborn = given == "Unborn";
             let child = Child {
                 id: ChildId::new(),
                 name: PersonName {
@@ -1005,11 +1093,20 @@ impl App {
                 },
                 aliases: vec![],
                 former_names: vec![],
-                birth: Birth::Born(date(2012 + i16::try_from(i).unwrap_or(0), 2, 10)),
+                birth: if unborn {
+                    Birth::Expected(today.saturating_add(jiff::Span::new().days(70)))
+                } else {
+                    Birth::Born(date(2012 + i16::try_from(i).unwrap_or(0), 2, 10))
+                },
                 sex: Sex::Unknown,
-                nhs_number: NhsNumber::from_nine_digits(
-                    998_000_010 + u32::try_from(i).unwrap_or(0) * 7,
-                ),
+                // Nine digits whose check digit would be 10 make no NHS number: take the next
+                // that does, so every demo child on a case has one.
+                nhs_number: if unborn {
+                    None
+                } else {
+                    let base = 998_000_010 + u32::try_from(i).unwrap_or(0) * 7;
+                    (base..base + 7).find_map(NhsNumber::from_nine_digits)
+                },
                 upn: None,
                 addresses: vec![Address {
                     lines: vec![format!("{} Beacon Road", 10 + i)],
@@ -1141,7 +1238,29 @@ impl App {
                 }
                 .map_err(invalid)?;
             }
+            if unborn {
+                // A pre-birth plan's flag is held against the mother's NHS number (spec §6.1).
+                let mother = Person {
+                    id: PersonId::new(),
+                    name: PersonName {
+                        given: "Carla".into(),
+                        family: "Casebrook".into(),
+                    },
+                    date_of_birth: Some(date(1998, 6, 1)),
+                    nhs_number: NhsNumber::from_nine_digits(998_000_201),
+                };
+                tx.insert_person(&mother).await?;
+                tx.link_person(&ChildPerson {
+                    child: id,
+                    person: mother.id,
+                    relationship: Relationship::Mother,
+                    parental_responsibility: true,
+                    lives_with_child: true,
+                })
+                .await?;
+            }
             tx.insert_case(&case).await?;
+            crate::flags::refresh_flags(tx, id).await?;
             for (i, step) in case.steps.iter().enumerate() {
                 if let Some(record) = step.record.as_ref().filter(|r| r.is_meeting()) {
                     for p in record.attending_practitioners() {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cases;
 pub mod children;
 pub mod demo;
+pub mod flags;
 pub mod linkage;
 pub mod matching;
 pub mod records;
@@ -92,6 +93,9 @@ pub struct AppConfig {
     pub lockout_for: jiff::SignedDuration,
     /// True when the database holds the demo area; pages say so.
     pub demo: bool,
+    /// How many months a flag stays visible to health after the plan or status ends (T14; the
+    /// default is the table's 12, from the London procedures, spec §6.1).
+    pub flag_visible_months: u32,
 }
 
 impl Default for AppConfig {
@@ -101,6 +105,10 @@ impl Default for AppConfig {
             lockout_attempts: 5,
             lockout_for: jiff::SignedDuration::from_mins(15),
             demo: false,
+            flag_visible_months: safeguard_domain::timescales::rule(
+                safeguard_domain::timescales::RuleId::T14FlagVisibleAfterEnd,
+            )
+            .amount,
         }
     }
 }

@@ -1062,6 +1062,8 @@ impl App {
             row.owning_team = user.team.as_ref().map(|t| t.id);
             tx.update_child(&row).await?;
         }
+        // A new case, or a new owning team, in the same transaction as the register.
+        crate::flags::refresh_flags(&mut tx, child_id).await?;
         for (date, kind, summary) in [
             (
                 referral.received_on,

@@ -13,6 +13,7 @@ use safeguard_store_sqlite::SqliteStore;
 struct Backend {
     name: &'static str,
     store: Arc<dyn Store>,
+    sqlite: Option<SqliteStore>,
     _dir: Option<tempfile::TempDir>,
     pg_schema: Option<(PostgresStore, String)>,
 }
@@ -38,7 +39,8 @@ async fn backends() -> Vec<Backend> {
         .unwrap();
     let mut out = vec![Backend {
         name: "sqlite",
-        store: Arc::new(sqlite),
+        store: Arc::new(sqlite.clone()),
+        sqlite: Some(sqlite),
         _dir: Some(dir),
         pg_schema: None,
     }];
@@ -49,6 +51,7 @@ async fn backends() -> Vec<Backend> {
         Ok(pg) => out.push(Backend {
             name: "postgres",
             store: Arc::new(pg.clone()),
+            sqlite: None,
             _dir: None,
             pg_schema: Some((pg, schema)),
         }),
@@ -1251,6 +1254,453 @@ async fn the_duplicate_report_finds_a_second_record_and_decisions_are_reversible
                 .iter()
                 .any(|p| (p.left, p.right) == pair(known.id, copy.id))
         );
+        b.finish().await;
+    }
+}
+
+// --- flags ---
+
+async fn flags_of(b: &Backend) -> Vec<safeguard_domain::Flag> {
+    let mut tx = b.store.begin().await.unwrap();
+    tx.list_flags(None).await.unwrap()
+}
+
+fn same_child_with(
+    c: &safeguard_domain::Child,
+    nhs: Option<safeguard_domain::NhsNumber>,
+) -> safeguard_app::children::ChildInput {
+    safeguard_app::children::ChildInput {
+        name: c.name.clone(),
+        aliases: vec![],
+        former_names: vec![],
+        birth: c.birth,
+        sex: c.sex,
+        nhs_number: nhs,
+        upn: None,
+        address: None,
+        school: None,
+        ethnicity: None,
+        first_language: None,
+        groups: c.groups,
+    }
+}
+
+/// Records a one-line step dated today on the child's (only) case.
+async fn step_today(
+    app: &App,
+    sw: &CurrentUser,
+    child: safeguard_domain::ChildId,
+    event: safeguard_domain::journey::CaseEvent,
+) {
+    let case = app.view_child(sw, child).await.unwrap().cases[0]
+        .case
+        .clone();
+    app.record_case_step(
+        sw,
+        case.id,
+        safeguard_app::cases::CaseStepInput {
+            event: safeguard_domain::case::event_code(event),
+            on: app.today(),
+            note: String::new(),
+            category: None,
+            version: case.version,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn demo_child(b: &Backend, given: &str) -> safeguard_domain::Child {
+    let mut tx = b.store.begin().await.unwrap();
+    let q = ChildQuery {
+        name: Some(format!("{given} Casebrook")),
+        ..ChildQuery::default()
+    };
+    tx.search_children(&q, 5).await.unwrap().remove(0).child
+}
+
+#[tokio::test]
+async fn flags_appear_and_end_with_plans_and_care_and_stay_visible_for_the_window() {
+    use safeguard_domain::journey::CaseEvent;
+    use safeguard_domain::{CareSetting, CpPlanEndReason, FlagType, LegalStatus};
+    for b in backends().await {
+        let (app, clock) = demo_app(b.store.clone()).await;
+        let flags = flags_of(&b).await;
+        let kinds: Vec<FlagType> = flags.iter().map(|f| f.kind).collect();
+        for k in FlagType::ALL {
+            assert!(kinds.contains(k), "{}: the demo has a {k:?} flag", b.name);
+        }
+        // The pre-birth plan is held against the mother, with the expected date of delivery.
+        let unborn = demo_child(&b, "Unborn").await;
+        let f = flags.iter().find(|f| f.child == Some(unborn.id)).unwrap();
+        assert_eq!(f.kind, FlagType::UnbornChildProtectionPlan);
+        assert_eq!(f.expected_delivery, Some(unborn.birth.date()));
+        assert_ne!(Some(&f.nhs_number), unborn.nhs_number.as_ref());
+        // No narrative or category leaves the LA: the flag's stored form carries neither.
+        let doc = serde_json::to_string(&flags).unwrap();
+        assert!(!doc.contains("Neglect") && !doc.contains("NEG") && !doc.contains("Bruis"));
+
+        let ed = signed_in(&app, "ed.clinician@demo.safeguard.test").await;
+        let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
+        // Dylan's plan ends today: the flag ends in the same transaction, and stays visible.
+        let dylan = demo_child(&b, "Dylan").await;
+        let nhs = dylan.nhs_number.clone().unwrap();
+        step_today(
+            &app,
+            &sw,
+            dylan.id,
+            CaseEvent::CpPlanEnded(CpPlanEndReason::MovedToAnotherLa),
+        )
+        .await;
+        let ended = flags_of(&b).await;
+        let f = ended.iter().find(|f| f.child == Some(dylan.id)).unwrap();
+        assert_eq!(f.end, Some(app.today()), "{}", b.name);
+        let seen = app
+            .check_a_child(&ed, nhs.as_str(), CareSetting::Scheduled)
+            .await
+            .unwrap();
+        assert_eq!(seen.flags.len(), 1);
+        assert!(!seen.flags[0].current);
+        // Esme (on a CIN plan) becomes accommodated under s20: a LAC flag appears.
+        let esme = demo_child(&b, "Esme").await;
+        step_today(
+            &app,
+            &sw,
+            esme.id,
+            CaseEvent::BecameLookedAfter(LegalStatus::Section20Single),
+        )
+        .await;
+        let esme_flags: Vec<_> = flags_of(&b)
+            .await
+            .into_iter()
+            .filter(|f| f.child == Some(esme.id))
+            .collect();
+        assert_eq!(esme_flags.len(), 1, "{}", b.name);
+        assert_eq!(esme_flags[0].kind, FlagType::LookedAfter);
+        assert_eq!(
+            esme_flags[0].section,
+            Some(safeguard_domain::LookedAfterSection::S20Accommodation)
+        );
+        // Thirteen months on, Dylan's ended plan is no longer shown; Esme's continues.
+        clock.advance(jiff::SignedDuration::from_hours(24 * 396));
+        let ed = signed_in(&app, "ed.clinician@demo.safeguard.test").await;
+        let gone = app
+            .check_a_child(&ed, nhs.as_str(), CareSetting::Scheduled)
+            .await
+            .unwrap();
+        assert!(gone.flags.is_empty(), "{}: past the window", b.name);
+        let still = app
+            .check_a_child(
+                &ed,
+                esme.nhs_number.as_ref().unwrap().as_str(),
+                CareSetting::Scheduled,
+            )
+            .await
+            .unwrap();
+        assert_eq!(still.flags.len(), 1);
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_changed_nhs_number_moves_the_flag_and_a_missing_one_withdraws_it() {
+    for b in backends().await {
+        let (app, _) = demo_app(b.store.clone()).await;
+        let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
+        let hattie = demo_child(&b, "Hattie").await;
+        let input = |nhs| same_child_with(&hattie, nhs);
+        app.update_child(&sw, hattie.id, input(None)).await.unwrap();
+        let mine = |flags: Vec<safeguard_domain::Flag>| -> Vec<safeguard_domain::Flag> {
+            flags
+                .into_iter()
+                .filter(|f| f.child == Some(hattie.id))
+                .collect()
+        };
+        assert!(mine(flags_of(&b).await).is_empty(), "{}", b.name);
+        let new = safeguard_domain::NhsNumber::parse("9434765919").unwrap();
+        app.update_child(&sw, hattie.id, input(Some(new.clone())))
+            .await
+            .unwrap();
+        let now = mine(flags_of(&b).await);
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0].nhs_number, new);
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn one_notification_per_unscheduled_hit_and_none_for_misses_or_scheduled_care() {
+    use safeguard_domain::{CareSetting, ChronologyKind, NoticeState};
+    for b in backends().await {
+        let (app, _) = demo_app(b.store.clone()).await;
+        let ed = signed_in(&app, "ed.clinician@demo.safeguard.test").await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
+        let dylan = demo_child(&b, "Dylan").await;
+        let nhs = dylan.nhs_number.clone().unwrap();
+        let inbox_before = app
+            .flag_inbox(&front, &Default::default())
+            .await
+            .unwrap()
+            .notices
+            .len();
+        let sw_before = app.notifications(&sw).await.unwrap().len();
+        let chronology = |b: &Backend| {
+            let store = b.store.clone();
+            let child = dylan.id;
+            async move {
+                let mut tx = store.begin().await.unwrap();
+                tx.chronology(child)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| e.kind == ChronologyKind::Flag)
+                    .count()
+            }
+        };
+        let chron_before = chronology(&b).await;
+        let accesses_before = app
+            .check_a_child(&ed, nhs.as_str(), CareSetting::Scheduled)
+            .await
+            .unwrap()
+            .accesses
+            .len();
+        // A number no flag is held against: a valid NHS number of no child here.
+        let miss = safeguard_domain::NhsNumber::parse("9434765919").unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let (app, ed) = (app.clone(), ed.clone());
+            let (nhs, care) = match i % 3 {
+                0 => (nhs.clone(), CareSetting::Unscheduled),
+                1 => (nhs.clone(), CareSetting::Scheduled),
+                _ => (miss.clone(), CareSetting::Unscheduled),
+            };
+            tasks.push(tokio::spawn(async move {
+                app.check_a_child(&ed, nhs.as_str(), care).await
+            }));
+        }
+        let mut hits = 0;
+        for t in tasks {
+            let found = t.await.unwrap().unwrap();
+            if !found.flags.is_empty() && found.care == CareSetting::Unscheduled {
+                hits += 1;
+                assert_eq!(found.notified, vec!["Northmoor Borough Council".to_owned()]);
+            } else {
+                assert!(found.notified.is_empty());
+            }
+        }
+        assert_eq!(hits, 8);
+        let inbox = app.flag_inbox(&front, &Default::default()).await.unwrap();
+        assert_eq!(inbox.notices.len(), inbox_before + 8, "{}", b.name);
+        assert!(
+            inbox
+                .notices
+                .iter()
+                .take(8)
+                .all(|n| n.state == NoticeState::New)
+        );
+        assert_eq!(app.notifications(&sw).await.unwrap().len(), sw_before + 8);
+        assert_eq!(chronology(&b).await, chron_before + 8);
+        // The last 25 accesses: this child's unscheduled ones, eight more, setting and time.
+        let look = app
+            .check_a_child(&ed, nhs.as_str(), CareSetting::Scheduled)
+            .await
+            .unwrap();
+        assert_eq!(look.accesses.len(), accesses_before + 8);
+        assert!(look.accesses.iter().all(|a| a.setting == ed.agency.id));
+        // Every lookup, hit or miss, scheduled or not, is audited.
+        let mut tx = b.store.begin().await.unwrap();
+        let audited = tx
+            .audit_page(0, 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.event.action == "flags.lookup" && r.event.actor == ed.audit_name())
+            .count();
+        drop(tx);
+        assert_eq!(
+            audited,
+            24 + 2 + 4,
+            "{}: 24 + 2 here + the demo's 4",
+            b.name
+        );
+        // An invalid NHS number is a field error; a social worker may not look up the register.
+        let err = app
+            .check_a_child(&ed, "943 476 5918", CareSetting::Unscheduled)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Invalid(ref f) if f[0].field == "nhs_number"));
+        assert!(matches!(
+            app.check_a_child(&sw, nhs.as_str(), CareSetting::Unscheduled)
+                .await,
+            Err(AppError::Denied(_))
+        ));
+        // The front door marks a notification seen, then actioned; another LA cannot.
+        let id = inbox.notices[0].id;
+        app.set_notice_state(&front, id, NoticeState::Actioned)
+            .await
+            .unwrap();
+        let actioned = app
+            .flag_inbox(
+                &front,
+                &safeguard_app::flags::NoticeFilter {
+                    state: Some(NoticeState::Actioned),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(actioned.notices.iter().any(|n| n.id == id));
+        assert!(matches!(
+            app.flag_inbox(&ed, &Default::default()).await,
+            Err(AppError::Denied(_))
+        ));
+        assert_eq!(app.verify_audit().await.unwrap().first_bad, None);
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_import_is_idempotent_reports_bad_rows_and_writes_nothing_on_a_store_error() {
+    for b in backends().await {
+        let (app, _) = demo_app(b.store.clone()).await;
+        let la = app.find_agency("999").await.unwrap();
+        let before = flags_of(&b).await.len();
+        let file = "nhs_number,type,start,end,la_code\n\
+                    943 476 5919,CPP,2025-01-27,,999\n\
+                    9434765918,CPP,2025-01-27,,999\n\
+                    9990000018,UNBORN_CPP,2025-03-01,,999\n\
+                    9990000026,LAC,2025-02-30,,999\n\
+                    9990000026,LAC,2025-02-03,,123\n\
+                    9990000026,XYZ,2025-02-03,,999\n\
+                    9990000026,LAC,2025-02-03,2025-09-01,999\n";
+        let calls = std::sync::atomic::AtomicU64::new(0);
+        let progress = |_done: u64, _total: u64| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        };
+        let r = app
+            .import_flags("cli", la.id, file.as_bytes(), &progress)
+            .await
+            .unwrap();
+        assert_eq!((r.rows, r.inserted, r.unchanged), (7, 3, 0), "{}", b.name);
+        let lines: Vec<(u64, &str)> = r.errors.iter().map(|e| (e.line, e.column)).collect();
+        assert_eq!(
+            lines,
+            vec![(3, "nhs_number"), (5, "start"), (6, "la_code"), (7, "type")]
+        );
+        assert!(
+            r.errors[2]
+                .reason
+                .contains("load each LA's rows as that LA")
+        );
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 4);
+        assert_eq!(flags_of(&b).await.len(), before + 3);
+        // The same file twice changes nothing.
+        let again = app
+            .import_flags("cli", la.id, file.as_bytes(), &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3));
+        assert_eq!(flags_of(&b).await.len(), before + 3);
+        // A header that is not the documented one is refused whole.
+        assert!(matches!(
+            app.import_flags("cli", la.id, b"nhs,type\n", &|_, _| {})
+                .await,
+            Err(AppError::Invalid(_))
+        ));
+        // A store error on one row leaves nothing of the file behind.
+        let poison = "9990000034";
+        match (&b.sqlite, &b.pg_schema) {
+            (Some(sqlite), _) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE TRIGGER poison BEFORE INSERT ON flags WHEN NEW.nhs_number = '{poison}' \
+                     BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+                )))
+                .execute(sqlite.pool())
+                .await
+                .unwrap();
+            }
+            (None, Some((pg, _))) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+                     IF NEW.nhs_number = '{poison}' THEN RAISE EXCEPTION 'injected failure'; END IF; \
+                     RETURN NEW; END $$ LANGUAGE plpgsql; \
+                     CREATE TRIGGER poison BEFORE INSERT ON flags FOR EACH ROW EXECUTE FUNCTION poison();"
+                )))
+                .execute(pg.pool())
+                .await
+                .unwrap();
+            }
+            _ => unreachable!(),
+        }
+        let bad = format!(
+            "nhs_number,type,start,end,la_code\n\
+             9990000042,CPP,2025-05-01,,999\n\
+             {poison},CPP,2025-05-01,,999\n"
+        );
+        let err = app
+            .import_flags("cli", la.id, bad.as_bytes(), &|_, _| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Store(_)), "{}: {err:?}", b.name);
+        let after = flags_of(&b).await;
+        assert_eq!(after.len(), before + 3, "{}: nothing half-written", b.name);
+        assert!(!after.iter().any(|f| f.nhs_number.as_str() == "9990000042"));
+        // Export lists what health sees, with the LA's code.
+        let out = app.export_flags("cli", None).await.unwrap();
+        assert!(out.iter().any(
+            |(f, code)| f.nhs_number.as_str() == "9434765919" && code.as_deref() == Some("999")
+        ));
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn coverage_counts_children_on_plans_and_looked_after_with_an_nhs_number() {
+    use safeguard_domain::Relationship;
+    for b in backends().await {
+        let (app, _) = demo_app(b.store.clone()).await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let c = app.flag_coverage_for(&front).await.unwrap();
+        // Dylan and the unborn baby on plans (Ivy's has ended), Hattie looked after.
+        assert_eq!((c.on_plan, c.looked_after), (2, 1), "{}", b.name);
+        let unborn = demo_child(&b, "Unborn").await;
+        let mut tx = b.store.begin().await.unwrap();
+        let mother = tx
+            .people_of_child(unborn.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(_, l)| l.relationship == Relationship::Mother)
+            .unwrap();
+        assert!(mother.0.nhs_number.is_some());
+        drop(tx);
+        let expected = [
+            &demo_child(&b, "Dylan").await,
+            &demo_child(&b, "Hattie").await,
+        ]
+        .iter()
+        .filter(|c| c.nhs_number.is_some())
+        .count()
+            + 1;
+        assert_eq!(c.matched(), expected);
+        // A child on a plan without an NHS number counts against the 95%.
+        let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
+        let hattie = demo_child(&b, "Hattie").await;
+        app.update_child(&sw, hattie.id, same_child_with(&hattie, None))
+            .await
+            .unwrap();
+        let c2 = app.flag_coverage("cli", None).await.unwrap();
+        assert_eq!(c2.total(), 3);
+        assert_eq!(
+            c2.matched(),
+            expected - usize::from(hattie.nhs_number.is_some())
+        );
+        assert!(!c2.ready_for_go_live());
+        assert!(matches!(
+            app.flag_coverage_for(&sw).await,
+            Err(AppError::Denied(_))
+        ));
         b.finish().await;
     }
 }

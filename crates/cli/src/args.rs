@@ -53,7 +53,7 @@ pub enum Command {
     /// The demo area of synthetic data.
     #[command(subcommand)]
     Demo(DemoCommand),
-    /// Print the table of statutory timescales (T1 to T13) with their sources.
+    /// Print the table of statutory timescales (T1 to T14) with their sources.
     Timescales(TimescalesArgs),
     /// Find records of the same person: link two CSV files, or deduplicate one.
     #[command(subcommand)]
@@ -61,6 +61,9 @@ pub enum Command {
     /// API tokens for agency systems: create, list, revoke.
     #[command(subcommand)]
     Token(crate::token::TokenCommand),
+    /// The flag register shared with health (CP-IS): import, export, coverage.
+    #[command(subcommand)]
+    Flags(crate::flags::FlagsCommand),
 }
 
 /// `safeguard timescales`.
@@ -92,6 +95,11 @@ pub struct ServeArgs {
     /// The seed for the demo data: the same seed always makes the same children.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED, requires = "demo")]
     pub demo_seed: u64,
+
+    /// How many months a flag stays visible to health after the plan or looked-after status
+    /// ends (T14; default 12, the London procedures' window).
+    #[arg(long, value_name = "MONTHS", env = "SAFEGUARD_FLAG_VISIBLE_MONTHS")]
+    pub flag_visible_months: Option<u32>,
 }
 
 /// `safeguard audit ...`.

@@ -120,11 +120,22 @@ pub async fn open_store(url: &DatabaseUrl) -> anyhow::Result<Arc<dyn Store>> {
 
 /// Opens the store and builds the application over it with the system clock.
 pub async fn open_app(given: Option<&DatabaseUrl>, demo: bool) -> anyhow::Result<App> {
+    open_app_with(given, demo, None).await
+}
+
+/// Like [`open_app`], with the flag visibility window set (T14), when given.
+pub async fn open_app_with(
+    given: Option<&DatabaseUrl>,
+    demo: bool,
+    flag_visible_months: Option<u32>,
+) -> anyhow::Result<App> {
     let url = DatabaseUrl::or_default(given);
     let store = open_store(&url).await?;
+    let defaults = AppConfig::default();
     let config = AppConfig {
         demo,
-        ..AppConfig::default()
+        flag_visible_months: flag_visible_months.unwrap_or(defaults.flag_visible_months),
+        ..defaults
     };
     App::new(store, Arc::new(SystemClock), config)
         .await

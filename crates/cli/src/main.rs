@@ -1,6 +1,6 @@
 //! The `safeguard` binary: runs the web application and the operator's console commands
 //! (migrate, verify the audit log, manage accounts, list agencies, import bank holidays, seed the
-//! demo area).
+//! demo area, import and export the flag register).
 //!
 //! This is the only crate that names a storage backend: it reads the database URL, opens SQLite
 //! or PostgreSQL, and hands the store to `safeguard-app` as a `dyn Store`. Every command then goes
@@ -15,6 +15,7 @@ mod calendar;
 mod database;
 mod demo;
 mod errors;
+mod flags;
 mod linkage;
 mod serve;
 mod table;
@@ -65,6 +66,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             linkage::duplicates(db, a).await
         }
         Command::Linkage(c) => linkage::run(c),
+        Command::Flags(c) => flags::run(db, c).await,
         Command::Timescales(a) => timescales::print(a.json),
         Command::Token(c) => token::run(db, c).await,
     }

@@ -5,13 +5,13 @@ use std::net::SocketAddr;
 use anyhow::Context;
 
 use crate::args::ServeArgs;
-use crate::database::{DatabaseUrl, open_app};
+use crate::database::{DatabaseUrl, open_app_with};
 use crate::demo;
 use crate::errors::explain;
 
 /// Runs the web application until Ctrl-C.
 pub async fn run(db: Option<&DatabaseUrl>, args: ServeArgs) -> anyhow::Result<()> {
-    let app = open_app(db, args.demo).await?;
+    let app = open_app_with(db, args.demo, args.flag_visible_months).await?;
     let url = browser_url(args.addr);
     println!("safeguard ({} database) at {url}", app.backend_name());
     let demo_logins = if args.demo {

@@ -144,6 +144,10 @@ fn every_command_has_help() {
         &["token", "create"],
         &["token", "list"],
         &["token", "revoke"],
+        &["flags"],
+        &["flags", "import"],
+        &["flags", "export"],
+        &["flags", "coverage"],
     ];
     for path in commands {
         let mut args = path.to_vec();
@@ -511,10 +515,11 @@ fn bad_account_details_are_refused_field_by_field() {
     );
     assert!(err.contains("12 characters or more"), "{err}");
 
-    // Nothing was saved: the audit log holds only the seeding and its duplicate report.
+    // Nothing was saved: the audit log holds only the seeding, its duplicate report and the
+    // demo's seven flag events (four lookups, the inbox, two notices marked).
     assert_eq!(
         ok(&db.run(&["audit", "verify"])),
-        "audit chain intact: 2 events\n"
+        "audit chain intact: 9 events\n"
     );
 }
 
@@ -586,7 +591,7 @@ async fn a_tampered_audit_log_is_named_at_the_first_bad_event() {
     ok(&db.run(&["user", "disable", "--email", "kim@example.org"]));
     assert_eq!(
         ok(&db.run(&["audit", "verify"])),
-        "audit chain intact: 5 events\n"
+        "audit chain intact: 12 events\n"
     );
 
     let store = SqliteStore::open(&db.url).await.unwrap();
@@ -778,7 +783,7 @@ async fn a_postgres_url_selects_postgresql() {
     assert!(text.starts_with("postgres database postgres://"), "{text}");
     assert!(text.contains(&name), "{text}");
     assert!(ok(&seeded).contains("dsl@demo.safeguard.test"));
-    assert_eq!(ok(&verified), "audit chain intact: 2 events\n");
+    assert_eq!(ok(&verified), "audit chain intact: 9 events\n");
     let json: serde_json::Value = serde_json::from_str(&ok(&listed)).unwrap();
     assert!(
         json.as_array()
@@ -816,4 +821,82 @@ fn timescales_lists_every_rule_with_its_source() {
         .unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("45 working days"));
+}
+
+#[test]
+fn flags_import_reports_bad_rows_by_line_loads_the_rest_and_twice_changes_nothing() {
+    let db = Db::seeded();
+    let file = db.path().join("flags.csv");
+    std::fs::write(
+        &file,
+        "nhs_number,type,start,end,la_code\n\
+         943 476 5919,CPP,2025-01-27,,999\n\
+         9434765918,LAC,2025-01-27,,999\n\
+         9990000018,UNBORN_CPP,2025-13-01,,999\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = db.run(&["flags", "import", path]);
+    let err = fails(&out);
+    assert!(err.contains("2 rows were not loaded"), "{err}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("3 rows read; 1 new, 0 changed, 0 already loaded, 2 not loaded"),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 3 (nhs_number): The last digit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 4 (start): '2025-13-01' is not a real date"),
+        "{text}"
+    );
+    let again = stdout(&db.run(&["flags", "import", path]));
+    assert!(
+        again.contains("0 new, 0 changed, 1 already loaded"),
+        "{again}"
+    );
+    // The export lists it beside the demo's derived flags, with the LA's code.
+    let csv = ok(&db.run(&["flags", "export", "--format", "csv"]));
+    assert!(
+        csv.starts_with("nhs_number,type,start,end,la_code,la_name\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("9434765919,CPP,2025-01-27,,999,Northmoor Borough Council"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",UNBORN_CPP,"),
+        "the demo's pre-birth plan: {csv}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&db.run(&["flags", "export", "--format", "json"]))).unwrap();
+    assert!(json.as_array().unwrap().len() >= 4);
+    // A wrong header loads nothing.
+    std::fs::write(&file, "nhs,type\n9434765919,CPP\n").unwrap();
+    let err = fails(&db.run(&["flags", "import", path]));
+    assert!(err.contains("nhs_number,type,start,end,la_code"), "{err}");
+    let unknown = fails(&db.run(&["flags", "import", path, "--la", "123"]));
+    assert!(unknown.contains("no agency"), "{unknown}");
+}
+
+#[test]
+fn flags_coverage_gives_the_share_with_an_nhs_number() {
+    let db = Db::seeded();
+    let text = ok(&db.run(&["flags", "coverage"]));
+    assert!(
+        text.contains("On a child protection plan: 2 of 2 have an NHS number"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Looked after (s31, s38, s20): 1 of 1"),
+        "{text}"
+    );
+    assert!(text.contains("Coverage: 100% (ready"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&db.run(&["flags", "coverage", "--json"]))).unwrap();
+    assert_eq!(json["on_plan"], 2);
+    assert_eq!(json["ready_for_go_live"], true);
 }

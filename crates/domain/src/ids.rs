@@ -144,6 +144,15 @@ pub mod kinds {
     /// Marker for `ApiTokenId`.
     #[derive(Debug)]
     pub enum ApiToken {}
+    /// Marker for `FlagId`.
+    #[derive(Debug)]
+    pub enum Flag {}
+    /// Marker for `FlagAccessId`.
+    #[derive(Debug)]
+    pub enum FlagAccess {}
+    /// Marker for `AccessNotificationId`.
+    #[derive(Debug)]
+    pub enum AccessNotification {}
 }
 
 /// A child (including an unborn child).

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod clocks;
 mod coded;
 pub mod codes;
+pub mod flags;
 pub mod ids;
 pub mod journey;
 pub mod linkage;
@@ -31,6 +32,10 @@ pub use case::{Case, CaseClock, CaseError, CaseId, CaseStep, RecordForm};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use clocks::ClockStatus;
 pub use codes::*;
+pub use flags::{
+    AccessNotification, AccessNotificationId, CareSetting, Flag, FlagAccess, FlagAccessId, FlagId,
+    FlagSource, FlagType, LaContact, NoticeState,
+};
 pub use ids::{
     AgencyId, AreaId, ChildId, ConcernId, EventId, NotificationId, PersonId, PractitionerId,
     ReferralId, TeamId,

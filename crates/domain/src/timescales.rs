@@ -88,11 +88,14 @@ pub enum RuleId {
     T13LacSecondReview,
     /// T13: each later review of a looked-after child within 6 months of the previous one.
     T13LacLaterReview,
+    /// T14: a CP-IS flag stays visible to health for 12 months after the plan or looked-after
+    /// status ends (London procedures; a local default, configurable).
+    T14FlagVisibleAfterEnd,
 }
 
 impl RuleId {
     /// Every rule id, in table order.
-    pub const ALL: [RuleId; 15] = [
+    pub const ALL: [RuleId; 16] = [
         RuleId::T1ReferralDecision,
         RuleId::T2ReferrerFeedback,
         RuleId::T3Assessment,
@@ -108,6 +111,7 @@ impl RuleId {
         RuleId::T13LacFirstReview,
         RuleId::T13LacSecondReview,
         RuleId::T13LacLaterReview,
+        RuleId::T14FlagVisibleAfterEnd,
     ];
 }
 
@@ -317,9 +321,23 @@ const T13C: Rule = Rule {
              unverified, see spec §1.2 T13",
 };
 
-/// Every statutory timescale, in the order of the spec's table.
+const T14: Rule = Rule {
+    id: RuleId::T14FlagVisibleAfterEnd,
+    code: "T14",
+    name: "Keep a child protection or looked-after flag visible to unscheduled care after it ends",
+    start_event: "Child protection plan or looked-after status ended",
+    amount: 12,
+    unit: Unit::Months,
+    force: Force::LocalDefault,
+    source: "No national rule found; local practice (London procedures): looked after or on a \
+             plan \"now or within the previous 12 months\" — spec §6.1 \"Historic window\" and \
+             §9.7 (not in the spec §1.2 table)",
+};
+
+/// Every statutory timescale, in the order of the spec's table (T1 to T13), then the CP-IS
+/// window (T14, spec §6.1).
 pub const RULES: &[Rule] = &[
-    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13A, T13B, T13C,
+    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13A, T13B, T13C, T14,
 ];
 
 /// The rule with this id.
@@ -340,6 +358,7 @@ pub fn rule(id: RuleId) -> &'static Rule {
         RuleId::T13LacFirstReview => &T13A,
         RuleId::T13LacSecondReview => &T13B,
         RuleId::T13LacLaterReview => &T13C,
+        RuleId::T14FlagVisibleAfterEnd => &T14,
     }
 }
 
@@ -407,6 +426,7 @@ mod tests {
     #[case::t13a(RuleId::T13LacFirstReview, date(2025, 6, 9), date(2025, 7, 7))]
     #[case::t13b(RuleId::T13LacSecondReview, date(2025, 5, 31), date(2025, 8, 31))]
     #[case::t13c(RuleId::T13LacLaterReview, date(2025, 5, 31), date(2025, 11, 30))]
+    #[case::t14(RuleId::T14FlagVisibleAfterEnd, date(2025, 2, 28), date(2026, 2, 28))]
     fn due_dates(#[case] id: RuleId, #[case] start: Date, #[case] expected: Date) {
         let cal = Calendar::england_and_wales();
         assert_eq!(due_date(rule(id), start, &cal), expected);
@@ -442,7 +462,7 @@ mod tests {
     }
 
     #[test]
-    fn the_table_runs_t1_to_t13_in_order() {
+    fn the_table_runs_t1_to_t14_in_order() {
         let numbers: Vec<u32> = RULES
             .iter()
             .map(|r| {
@@ -455,7 +475,7 @@ mod tests {
             .collect();
         let mut distinct = numbers.clone();
         distinct.dedup();
-        assert_eq!(distinct, (1..=13).collect::<Vec<u32>>());
+        assert_eq!(distinct, (1..=14).collect::<Vec<u32>>());
         assert!(numbers.is_sorted());
     }
 
@@ -487,7 +507,13 @@ mod tests {
     #[test]
     fn every_rule_cites_the_spec_and_flags_unverified_sources() {
         for r in RULES {
-            assert!(r.source.contains("spec §1.2"), "{}: {}", r.code, r.source);
+            // T1 to T13 come from the spec's master table; T14 from its CP-IS section.
+            assert!(
+                r.source.contains("spec §1.2") || r.source.contains("spec §6.1"),
+                "{}: {}",
+                r.code,
+                r.source
+            );
             assert!(
                 r.amount > 0 || r.force == Force::LocalDefault,
                 "{}: only a local default may be zero",

@@ -75,6 +75,12 @@ pub enum Action {
     /// Read the record of a strategy discussion or child protection conference (and the
     /// child's name needed to read it), not the rest of the case file.
     ViewMeeting,
+    /// Look up the flag register by NHS number (a CP-IS query): the flag, whom to call and the
+    /// last accesses, never the case file.
+    LookUpFlags,
+    /// Work a local authority's access notifications (its inbox), mark them seen or actioned,
+    /// and read its flag coverage.
+    ManageFlagNotices,
 }
 
 /// What the policy needs to know about a child.
@@ -267,6 +273,32 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Cont
                 )
             }
         }
+        (Action::LookUpFlags, Resource::System) => {
+            if let Some(d) = no_case_data(actor) {
+                d
+            } else if actor.has(Role::UnscheduledCareClinician)
+                && is_health_setting(actor.agency_kind)
+            {
+                // Spec §6.2: unscheduled-care settings query CP-IS (EDs, walk-in centres, MIUs,
+                // GP out-of-hours, 111, ambulance, maternity).
+                Decision::Permit("unscheduled-care clinician in a health setting")
+            } else {
+                Decision::Deny(
+                    "the flag register is for clinicians in unscheduled-care health settings",
+                )
+            }
+        }
+        (Action::ManageFlagNotices, Resource::FrontDoor(la)) => {
+            if is_front_door(actor, la) {
+                // Spec §6.3: notifications are a trigger for the LA to follow up why the child
+                // presented.
+                Decision::Permit("front door of the local authority told of the access")
+            } else {
+                Decision::Deny(
+                    "access notifications are for the local authority's front door and its managers",
+                )
+            }
+        }
         (
             Action::ViewChild | Action::EditChild,
             Resource::System
@@ -281,7 +313,9 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Cont
             | Action::MakeReferral
             | Action::ViewReferral
             | Action::ScreenReferrals
-            | Action::ViewMeeting,
+            | Action::ViewMeeting
+            | Action::LookUpFlags
+            | Action::ManageFlagNotices,
             _,
         ) => Decision::Deny("this action does not apply to that record"),
     }
@@ -323,6 +357,37 @@ pub fn decide_system(actor: &SystemActor, action: Action, resource: Resource<'_>
         }
         _ => Decision::Deny("agency systems cannot do this through the API"),
     }
+}
+
+/// An organisation's system calling with no practitioner named (an API token of the agency):
+/// only the flag lookup, and only for a health setting (spec §6.2, §6.4: the NHS system queries
+/// on the setting's behalf). Everything else needs a practitioner.
+pub fn decide_setting(agency_kind: AgencyKind, action: Action) -> Decision {
+    match action {
+        Action::LookUpFlags if is_health_setting(agency_kind) => {
+            Decision::Permit("health setting's system")
+        }
+        Action::LookUpFlags => {
+            Decision::Deny("the flag register is for unscheduled-care health settings")
+        }
+        Action::ViewChild
+        | Action::EditChild
+        | Action::CreateChild
+        | Action::SearchChildren
+        | Action::Administer
+        | Action::RecordConcern
+        | Action::ViewConcern
+        | Action::MakeReferral
+        | Action::ViewReferral
+        | Action::ScreenReferrals
+        | Action::ViewMeeting
+        | Action::ManageFlagNotices => Decision::Deny("this needs a practitioner"),
+    }
+}
+
+/// The kinds of agency that give unscheduled (and scheduled) health care (spec §6.2).
+fn is_health_setting(kind: AgencyKind) -> bool {
+    matches!(kind, AgencyKind::NhsTrust | AgencyKind::GpPractice)
 }
 
 /// Front-door workers and team managers of the local authority `la` (WT 2023 ch 3: the LA
@@ -805,6 +870,120 @@ mod tests {
             &Context::default(),
         );
         assert!(!d.is_permit());
+    }
+
+    #[rstest]
+    #[case(Who::Clinician, Some("unscheduled-care clinician in a health setting"))]
+    #[case(Who::OwningTeamSocialWorker, None)]
+    #[case(Who::OwningTeamManager, None)]
+    #[case(Who::PoliceLead, None)]
+    #[case(Who::TeacherOfSetting, None)]
+    #[case(Who::DslOfSetting, None)]
+    #[case(Who::Admin, None)]
+    #[case(Who::Analyst, None)]
+    #[case(Who::NoRoles, None)]
+    fn only_unscheduled_care_clinicians_look_up_flags(
+        #[case] who: Who,
+        #[case] permitted_because: Option<&'static str>,
+    ) {
+        let w = world();
+        let a = actor(&w, who);
+        let ctx = Context::default();
+        let d = decide(&a, Action::LookUpFlags, Resource::System, &ctx);
+        match permitted_because {
+            Some(reason) => assert_eq!(d, Decision::Permit(reason), "{who:?}"),
+            None => assert!(!d.is_permit(), "{who:?} was permitted: {d:?}"),
+        }
+        // Seeing the flag never opens the case file, nor the LA's inbox.
+        let child = decide(&a, Action::ViewChild, Resource::Child(&w.facts), &ctx);
+        if matches!(who, Who::Clinician) {
+            assert!(!child.is_permit());
+            let inbox = decide(
+                &a,
+                Action::ManageFlagNotices,
+                Resource::FrontDoor(w.la),
+                &ctx,
+            );
+            assert!(!inbox.is_permit());
+        }
+    }
+
+    #[test]
+    fn a_clinician_outside_a_health_setting_is_refused() {
+        let w = world();
+        let a = Actor {
+            agency_kind: AgencyKind::School,
+            ..actor(&w, Who::Clinician)
+        };
+        let d = decide(
+            &a,
+            Action::LookUpFlags,
+            Resource::System,
+            &Context::default(),
+        );
+        assert!(!d.is_permit());
+        let d = decide(
+            &actor(&w, Who::Clinician),
+            Action::LookUpFlags,
+            Resource::FrontDoor(w.la),
+            &Context::default(),
+        );
+        assert!(!d.is_permit(), "the lookup names no record");
+    }
+
+    #[rstest]
+    #[case(Who::OwningTeamManager, true)]
+    #[case(Who::OwningTeamSocialWorker, false)]
+    #[case(Who::Clinician, false)]
+    #[case(Who::Admin, false)]
+    #[case(Who::PoliceLead, false)]
+    fn the_las_front_door_and_managers_work_its_inbox(#[case] who: Who, #[case] permitted: bool) {
+        let w = world();
+        let ctx = Context::default();
+        let a = actor(&w, who);
+        let d = decide(
+            &a,
+            Action::ManageFlagNotices,
+            Resource::FrontDoor(w.la),
+            &ctx,
+        );
+        assert_eq!(d.is_permit(), permitted, "{who:?}: {d:?}");
+        // Never another LA's inbox.
+        let other = decide(
+            &a,
+            Action::ManageFlagNotices,
+            Resource::FrontDoor(AgencyId::new()),
+            &ctx,
+        );
+        assert!(!other.is_permit());
+        let front_door = Actor {
+            roles: vec![Role::FrontDoorWorker],
+            ..actor(&w, Who::OwningTeamSocialWorker)
+        };
+        assert!(
+            decide(
+                &front_door,
+                Action::ManageFlagNotices,
+                Resource::FrontDoor(w.la),
+                &ctx
+            )
+            .is_permit()
+        );
+    }
+
+    #[rstest]
+    #[case(AgencyKind::NhsTrust, Action::LookUpFlags, true)]
+    #[case(AgencyKind::GpPractice, Action::LookUpFlags, true)]
+    #[case(AgencyKind::School, Action::LookUpFlags, false)]
+    #[case(AgencyKind::LocalAuthority, Action::LookUpFlags, false)]
+    #[case(AgencyKind::NhsTrust, Action::ViewChild, false)]
+    #[case(AgencyKind::LocalAuthority, Action::ManageFlagNotices, false)]
+    fn a_settings_system_only_looks_up_flags(
+        #[case] kind: AgencyKind,
+        #[case] action: Action,
+        #[case] permitted: bool,
+    ) {
+        assert_eq!(decide_setting(kind, action).is_permit(), permitted);
     }
 
     #[test]

@@ -66,7 +66,9 @@ macro_rules! conformance_tests {
             referral_saves_from_an_old_version_are_refused,
             api_tokens_are_found_by_hash_and_revoked_once,
             cases_round_trip_with_optimistic_versions,
-            linkage_decisions_and_the_duplicate_report
+            linkage_decisions_and_the_duplicate_report,
+            flags_are_keyed_on_their_source_and_found_by_nhs_number,
+            flag_accesses_and_access_notifications
         );
     };
     (@each $make:path, $($name:ident),+) => {
@@ -1082,4 +1084,235 @@ pub async fn linkage_decisions_and_the_duplicate_report(h: &dyn Harness) {
     tx.put_duplicate_report(&report).await.unwrap();
     assert_eq!(tx.duplicate_report().await.unwrap(), Some(report));
     tx.commit().await.unwrap();
+}
+
+fn flag_for(
+    la: &Agency,
+    nhs: &str,
+    kind: safeguard_domain::FlagType,
+    source_ref: &str,
+    child: Option<ChildId>,
+) -> safeguard_domain::Flag {
+    safeguard_domain::Flag {
+        id: safeguard_domain::FlagId::new(),
+        nhs_number: NhsNumber::parse(nhs).unwrap(),
+        kind,
+        start: date(2026, 1, 5),
+        end: None,
+        expected_delivery: None,
+        section: None,
+        contact: safeguard_domain::LaContact::from(la),
+        team: Some("Team 1".into()),
+        source: safeguard_domain::FlagSource::Derived,
+        source_ref: source_ref.into(),
+        child,
+    }
+}
+
+/// Flags are upserted on `source_ref` (the stored id is kept, the same flag twice changes
+/// nothing), found by NHS number, by child and by LA, and deleted by id.
+pub async fn flags_are_keyed_on_their_source_and_found_by_nhs_number(h: &dyn Harness) {
+    use safeguard_domain::FlagType;
+    use safeguard_store::FlagWrite;
+    let s = h.store();
+    let a = la();
+    let mut b = la();
+    b.la_code = Some("998".into());
+    let c = child("Roberta", "Applewood", Some("9434765919"), "NM1 2AB");
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_agency(&b).await.unwrap();
+    tx.insert_child(&ChildRow {
+        child: c.clone(),
+        owning_team: None,
+    })
+    .await
+    .unwrap();
+    let plan = flag_for(
+        &a,
+        "9434765919",
+        FlagType::ChildProtectionPlan,
+        "case:1:step:4",
+        Some(c.id),
+    );
+    assert_eq!(tx.put_flag(&plan).await.unwrap(), FlagWrite::Inserted);
+    assert_eq!(tx.put_flag(&plan).await.unwrap(), FlagWrite::Unchanged);
+    // The same source again under a fresh id: the stored id is kept.
+    let again = safeguard_domain::Flag {
+        id: safeguard_domain::FlagId::new(),
+        ..plan.clone()
+    };
+    assert_eq!(tx.put_flag(&again).await.unwrap(), FlagWrite::Unchanged);
+    let ended = safeguard_domain::Flag {
+        id: safeguard_domain::FlagId::new(),
+        end: Some(date(2026, 4, 1)),
+        ..plan.clone()
+    };
+    assert_eq!(tx.put_flag(&ended).await.unwrap(), FlagWrite::Updated);
+    let nhs = NhsNumber::parse("9434765919").unwrap();
+    let found = tx.flags_by_nhs(&nhs).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, plan.id, "the stored id is kept");
+    assert_eq!(found[0].end, Some(date(2026, 4, 1)));
+    let other = flag_for(
+        &b,
+        "9990000018",
+        FlagType::UnbornChildProtectionPlan,
+        "import:x",
+        None,
+    );
+    tx.put_flag(&other).await.unwrap();
+    assert_eq!(tx.flags_of_child(c.id).await.unwrap().len(), 1);
+    assert_eq!(tx.list_flags(None).await.unwrap().len(), 2);
+    let of_b = tx.list_flags(Some(b.id)).await.unwrap();
+    assert_eq!(of_b, vec![other.clone()]);
+    assert!(
+        tx.flags_by_nhs(&NhsNumber::parse("9990000026").unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tx.delete_flag(plan.id).await.unwrap();
+    assert!(matches!(
+        tx.delete_flag(plan.id).await,
+        Err(StoreError::NotFound("flag"))
+    ));
+    assert!(tx.flags_by_nhs(&nhs).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
+    // Committed: another transaction sees the register.
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.list_flags(None).await.unwrap(), vec![other]);
+}
+
+/// Accesses come back newest first, limited; access notifications filter by state, time and
+/// setting, and keep their state.
+pub async fn flag_accesses_and_access_notifications(h: &dyn Harness) {
+    use safeguard_domain::{
+        AccessNotification, AccessNotificationId, CareSetting, FlagAccess, FlagAccessId, FlagType,
+        NoticeState,
+    };
+    use safeguard_store::NoticeQuery;
+    let s = h.store();
+    let a = la();
+    let ed = Agency {
+        id: AgencyId::new(),
+        kind: AgencyKind::NhsTrust,
+        name: "Northmoor ED".into(),
+        ods_code: Some("RZZ01".into()),
+        urn: None,
+        la_code: None,
+        phone: None,
+        out_of_hours_phone: None,
+    };
+    let gp = school("777");
+    let mut tx = s.begin().await.unwrap();
+    for x in [&a, &ed, &gp] {
+        tx.insert_agency(x).await.unwrap();
+    }
+    let flag = flag_for(
+        &a,
+        "9434765919",
+        FlagType::LookedAfter,
+        "case:2:step:1",
+        None,
+    );
+    tx.put_flag(&flag).await.unwrap();
+    let nhs = flag.nhs_number.clone();
+    let t0 = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    let mut notices = Vec::new();
+    for i in 0..30i64 {
+        let setting = if i % 3 == 0 { &gp } else { &ed };
+        let access = FlagAccess {
+            id: FlagAccessId::new(),
+            nhs_number: nhs.clone(),
+            at: t0 + jiff::SignedDuration::from_hours(i),
+            setting: setting.id,
+            setting_name: setting.name.clone(),
+            care: CareSetting::Unscheduled,
+            practitioner: None,
+            flags: vec![flag.id],
+        };
+        tx.insert_flag_access(&access).await.unwrap();
+        let n = AccessNotification {
+            id: AccessNotificationId::new(),
+            la: a.id,
+            access: access.id,
+            at: access.at,
+            setting: setting.id,
+            setting_name: setting.name.clone(),
+            nhs_number: nhs.clone(),
+            flags: vec![(flag.id, flag.kind)],
+            child: None,
+            state: NoticeState::New,
+            state_changed: None,
+        };
+        tx.insert_access_notification(&n).await.unwrap();
+        notices.push(n);
+    }
+    let recent = tx.recent_flag_accesses(&nhs, 25).await.unwrap();
+    assert_eq!(recent.len(), 25);
+    assert_eq!(recent[0].at, t0 + jiff::SignedDuration::from_hours(29));
+    assert!(recent.windows(2).all(|w| w[0].at >= w[1].at));
+    assert!(
+        tx.recent_flag_accesses(&NhsNumber::parse("9990000018").unwrap(), 25)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all = NoticeQuery {
+        limit: 100,
+        ..NoticeQuery::default()
+    };
+    assert_eq!(tx.access_notifications(a.id, &all).await.unwrap().len(), 30);
+    assert!(
+        tx.access_notifications(ed.id, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let from_gp = NoticeQuery {
+        setting: Some(gp.id),
+        ..all.clone()
+    };
+    assert_eq!(
+        tx.access_notifications(a.id, &from_gp).await.unwrap().len(),
+        10
+    );
+    let window = NoticeQuery {
+        from: Some(t0 + jiff::SignedDuration::from_hours(10)),
+        until: Some(t0 + jiff::SignedDuration::from_hours(20)),
+        ..all.clone()
+    };
+    let got = tx.access_notifications(a.id, &window).await.unwrap();
+    assert_eq!(got.len(), 10);
+    assert_eq!(got[0].at, t0 + jiff::SignedDuration::from_hours(19));
+    let mut seen = notices[4].clone();
+    seen.state = NoticeState::Seen;
+    seen.state_changed = Some((PractitionerId::new(), t0));
+    tx.update_access_notification(&seen).await.unwrap();
+    assert_eq!(
+        tx.get_access_notification(seen.id).await.unwrap(),
+        Some(seen.clone())
+    );
+    let only_seen = NoticeQuery {
+        state: Some(NoticeState::Seen),
+        ..all.clone()
+    };
+    assert_eq!(
+        tx.access_notifications(a.id, &only_seen).await.unwrap(),
+        vec![seen]
+    );
+    let missing = AccessNotification {
+        id: AccessNotificationId::new(),
+        ..notices[0].clone()
+    };
+    assert!(matches!(
+        tx.update_access_notification(&missing).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let limited = NoticeQuery { limit: 5, ..all };
+    assert_eq!(
+        tx.access_notifications(a.id, &limited).await.unwrap().len(),
+        5
+    );
 }

@@ -17,6 +17,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::ids::Id;
+use safeguard_domain::{AccessNotification, AccessNotificationId, Flag, FlagAccess, FlagId};
 use safeguard_domain::{
     Agency, AgencyId, AgencyKind, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId,
     ChildPerson, ChronologyEntry, ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement,
@@ -25,8 +26,9 @@ use safeguard_domain::{
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
-    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, GENESIS_HASH, InvolvementRow,
-    Notification, SessionRow, SessionStage, Store, StoreError, StoreResult, Tx,
+    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, FlagWrite, GENESIS_HASH,
+    InvolvementRow, NoticeQuery, Notification, SessionRow, SessionStage, Store, StoreError,
+    StoreResult, Tx,
 };
 use sqlx::postgres::{
     PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult, PgRow, Postgres,
@@ -1565,5 +1567,196 @@ impl Tx for PostgresTx {
             .await
             .map_err(map_err)?;
         rows.iter().map(audit_from_row).collect()
+    }
+
+    // --- flags ---
+    #[tracing::instrument(skip_all)]
+    async fn put_flag(&mut self, f: &Flag) -> StoreResult<FlagWrite> {
+        let stored = sqlx::query("SELECT id, doc FROM flags WHERE source_ref = $1")
+            .bind(&f.source_ref)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        let Some(row) = stored else {
+            let q = sqlx::query(
+                "INSERT INTO flags (id, source_ref, nhs_number, kind, start_on, la_id, child_id, doc) \
+                 VALUES ($1, $2, $3, $4, $5::date, $6, $7, $8)",
+            )
+            .bind(f.id.as_uuid())
+            .bind(&f.source_ref)
+            .bind(f.nhs_number.as_str())
+            .bind(f.kind.code())
+            .bind(date_text(f.start))
+            .bind(f.contact.la.as_uuid())
+            .bind(f.child.map(|c| c.as_uuid()))
+            .bind(to_doc(f)?);
+            self.write(q).await?;
+            return Ok(FlagWrite::Inserted);
+        };
+        let kept = Flag {
+            id: id(&row, "id")?,
+            ..f.clone()
+        };
+        if from_doc::<Flag>(&row, "doc")? == kept {
+            return Ok(FlagWrite::Unchanged);
+        }
+        let q = sqlx::query(
+            "UPDATE flags SET nhs_number = $1, kind = $2, start_on = $3::date, la_id = $4, \
+             child_id = $5, doc = $6 WHERE id = $7",
+        )
+        .bind(kept.nhs_number.as_str())
+        .bind(kept.kind.code())
+        .bind(date_text(kept.start))
+        .bind(kept.contact.la.as_uuid())
+        .bind(kept.child.map(|c| c.as_uuid()))
+        .bind(to_doc(&kept)?)
+        .bind(kept.id.as_uuid());
+        self.write(q).await?;
+        Ok(FlagWrite::Updated)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_flag(&mut self, flag: FlagId) -> StoreResult<()> {
+        let q = sqlx::query("DELETE FROM flags WHERE id = $1").bind(flag.as_uuid());
+        if self.write(q).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound("flag"));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn flags_by_nhs(&mut self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>> {
+        let rows = sqlx::query("SELECT doc FROM flags WHERE nhs_number = $1 ORDER BY start_on, id")
+            .bind(nhs.as_str())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn flags_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Flag>> {
+        self.docs_where(
+            "SELECT doc FROM flags WHERE child_id = $1 ORDER BY start_on, id",
+            child.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_flags(&mut self, la: Option<AgencyId>) -> StoreResult<Vec<Flag>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM flags WHERE ($1::uuid IS NULL OR la_id = $1) \
+             ORDER BY nhs_number, start_on, id",
+        )
+        .bind(la.map(|a| a.as_uuid()))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_flag_access(&mut self, a: &FlagAccess) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO flag_accesses (id, nhs_number, at, doc) \
+             VALUES ($1, $2, $3::timestamptz, $4)",
+        )
+        .bind(a.id.as_uuid())
+        .bind(a.nhs_number.as_str())
+        .bind(ts_text(a.at))
+        .bind(to_doc(a)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn recent_flag_accesses(
+        &mut self,
+        nhs: &NhsNumber,
+        limit: u32,
+    ) -> StoreResult<Vec<FlagAccess>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM flag_accesses WHERE nhs_number = $1 \
+             ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(nhs.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO access_notifications (id, la_id, access_id, at, setting_id, state, doc) \
+             VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7)",
+        )
+        .bind(n.id.as_uuid())
+        .bind(n.la.as_uuid())
+        .bind(n.access.as_uuid())
+        .bind(ts_text(n.at))
+        .bind(n.setting.as_uuid())
+        .bind(n.state.code())
+        .bind(to_doc(n)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_access_notification(
+        &mut self,
+        notice: AccessNotificationId,
+    ) -> StoreResult<Option<AccessNotification>> {
+        self.doc_by_id(
+            "SELECT doc FROM access_notifications WHERE id = $1",
+            notice.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE access_notifications SET state = $1, doc = $2 WHERE id = $3")
+            .bind(n.state.code())
+            .bind(to_doc(n)?)
+            .bind(n.id.as_uuid());
+        if self.write(q).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound("access notification"));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn access_notifications(
+        &mut self,
+        la: AgencyId,
+        q: &NoticeQuery,
+    ) -> StoreResult<Vec<AccessNotification>> {
+        let mut qb: QueryBuilder<Postgres> =
+            QueryBuilder::new("SELECT doc FROM access_notifications WHERE la_id = ");
+        qb.push_bind(la.as_uuid());
+        if let Some(state) = q.state {
+            qb.push(" AND state = ").push_bind(state.code());
+        }
+        if let Some(from) = q.from {
+            qb.push(" AND at >= ")
+                .push_bind(ts_text(from))
+                .push("::timestamptz");
+        }
+        if let Some(until) = q.until {
+            qb.push(" AND at < ")
+                .push_bind(ts_text(until))
+                .push("::timestamptz");
+        }
+        if let Some(setting) = q.setting {
+            qb.push(" AND setting_id = ").push_bind(setting.as_uuid());
+        }
+        qb.push(" ORDER BY at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(q.limit));
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        docs(&rows)
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
+use safeguard_domain::{AccessNotification, AccessNotificationId, Flag, FlagAccess, FlagId};
 use safeguard_domain::{
     Agency, AgencyId, AgencyKind, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId,
     ChildPerson, ChronologyEntry, ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement,
@@ -20,8 +21,9 @@ use safeguard_domain::{
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
 use safeguard_store::{
-    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, GENESIS_HASH, InvolvementRow,
-    Notification, SessionRow, SessionStage, Store, StoreError, StoreResult, Tx,
+    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, FlagWrite, GENESIS_HASH,
+    InvolvementRow, NoticeQuery, Notification, SessionRow, SessionStage, Store, StoreError,
+    StoreResult, Tx,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -1393,5 +1395,211 @@ impl Tx for SqliteTx {
             .await
             .map_err(map_err)?;
         rows.iter().map(audit_from_row).collect()
+    }
+
+    // --- flags ---
+    #[tracing::instrument(skip_all)]
+    async fn put_flag(&mut self, f: &Flag) -> StoreResult<FlagWrite> {
+        let stored: Option<(String, String)> =
+            sqlx::query_as("SELECT id, doc FROM flags WHERE source_ref = ?")
+                .bind(&f.source_ref)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        let Some((id, doc)) = stored else {
+            sqlx::query(
+                "INSERT INTO flags (id, source_ref, nhs_number, kind, start_on, la_id, child_id, doc) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(f.id.to_string())
+            .bind(&f.source_ref)
+            .bind(f.nhs_number.as_str())
+            .bind(f.kind.code())
+            .bind(f.start.to_string())
+            .bind(f.contact.la.to_string())
+            .bind(f.child.map(|c| c.to_string()))
+            .bind(to_doc(f)?)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+            return Ok(FlagWrite::Inserted);
+        };
+        let kept = Flag {
+            id: parse_id(&id)?,
+            ..f.clone()
+        };
+        if from_doc::<Flag>(&doc)? == kept {
+            return Ok(FlagWrite::Unchanged);
+        }
+        sqlx::query(
+            "UPDATE flags SET nhs_number = ?, kind = ?, start_on = ?, la_id = ?, child_id = ?, \
+             doc = ? WHERE id = ?",
+        )
+        .bind(kept.nhs_number.as_str())
+        .bind(kept.kind.code())
+        .bind(kept.start.to_string())
+        .bind(kept.contact.la.to_string())
+        .bind(kept.child.map(|c| c.to_string()))
+        .bind(to_doc(&kept)?)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(FlagWrite::Updated)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_flag(&mut self, id: FlagId) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM flags WHERE id = ?")
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("flag"));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn flags_by_nhs(&mut self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>> {
+        self.docs_where(
+            "SELECT doc FROM flags WHERE nhs_number = ? ORDER BY start_on, id",
+            nhs.as_str().to_owned(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn flags_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Flag>> {
+        self.docs_where(
+            "SELECT doc FROM flags WHERE child_id = ? ORDER BY start_on, id",
+            child.to_string(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_flags(&mut self, la: Option<AgencyId>) -> StoreResult<Vec<Flag>> {
+        let rows = match la {
+            Some(la) => {
+                sqlx::query(
+                    "SELECT doc FROM flags WHERE la_id = ? ORDER BY nhs_number, start_on, id",
+                )
+                .bind(la.to_string())
+                .fetch_all(&mut *self.tx)
+                .await
+            }
+            None => {
+                sqlx::query("SELECT doc FROM flags ORDER BY nhs_number, start_on, id")
+                    .fetch_all(&mut *self.tx)
+                    .await
+            }
+        }
+        .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_flag_access(&mut self, a: &FlagAccess) -> StoreResult<()> {
+        sqlx::query("INSERT INTO flag_accesses (id, nhs_number, at, doc) VALUES (?, ?, ?, ?)")
+            .bind(a.id.to_string())
+            .bind(a.nhs_number.as_str())
+            .bind(at_text(a.at))
+            .bind(to_doc(a)?)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn recent_flag_accesses(
+        &mut self,
+        nhs: &NhsNumber,
+        limit: u32,
+    ) -> StoreResult<Vec<FlagAccess>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM flag_accesses WHERE nhs_number = ? ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(nhs.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO access_notifications (id, la_id, access_id, at, setting_id, state, doc) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(n.id.to_string())
+        .bind(n.la.to_string())
+        .bind(n.access.to_string())
+        .bind(at_text(n.at))
+        .bind(n.setting.to_string())
+        .bind(n.state.code())
+        .bind(to_doc(n)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_access_notification(
+        &mut self,
+        id: AccessNotificationId,
+    ) -> StoreResult<Option<AccessNotification>> {
+        self.doc_by_id(
+            "SELECT doc FROM access_notifications WHERE id = ?",
+            id.to_string(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE access_notifications SET state = ?, doc = ? WHERE id = ?")
+            .bind(n.state.code())
+            .bind(to_doc(n)?)
+            .bind(n.id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("access notification"));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn access_notifications(
+        &mut self,
+        la: AgencyId,
+        q: &NoticeQuery,
+    ) -> StoreResult<Vec<AccessNotification>> {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT doc FROM access_notifications WHERE la_id = ");
+        qb.push_bind(la.to_string());
+        if let Some(state) = q.state {
+            qb.push(" AND state = ").push_bind(state.code());
+        }
+        if let Some(from) = q.from {
+            qb.push(" AND at >= ").push_bind(at_text(from));
+        }
+        if let Some(until) = q.until {
+            qb.push(" AND at < ").push_bind(at_text(until));
+        }
+        if let Some(setting) = q.setting {
+            qb.push(" AND setting_id = ").push_bind(setting.to_string());
+        }
+        qb.push(" ORDER BY at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(q.limit));
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        docs(&rows)
     }
 }

@@ -12,6 +12,9 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use safeguard_domain::{
+    AccessNotification, AccessNotificationId, Flag, FlagAccess, FlagId, NoticeState,
+};
+use safeguard_domain::{
     Agency, AgencyId, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId, ChildPerson,
     ChronologyEntry, Concern, ConcernId, DuplicateReport, Involvement, LinkDecision,
     LinkDecisionId, LinkSubject, NhsNumber, NotificationId, Person, Postcode, Practitioner,
@@ -176,6 +179,33 @@ pub struct Notification {
     pub link: String,
     /// Whether the recipient has seen it.
     pub read: bool,
+}
+
+/// How writing a flag went: the register is keyed on the flag's `source_ref`, so deriving or
+/// importing the same thing again changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagWrite {
+    /// A new flag.
+    Inserted,
+    /// A flag with this `source_ref` was there and has changed (say, it ended).
+    Updated,
+    /// The same flag was already there.
+    Unchanged,
+}
+
+/// Which of a local authority's access notifications to list. Every term given must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeQuery {
+    /// Only in this state.
+    pub state: Option<NoticeState>,
+    /// Only at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Only before this instant.
+    pub until: Option<Timestamp>,
+    /// Only from this setting.
+    pub setting: Option<AgencyId>,
+    /// At most this many, newest first.
+    pub limit: u32,
 }
 
 /// A storage backend.
@@ -389,4 +419,39 @@ pub trait Tx: Send {
         subject: &str,
         limit: u32,
     ) -> StoreResult<Vec<AuditRecord>>;
+
+    // --- flags ---
+    /// Adds a flag, or updates the one with the same `source_ref` (keeping its id).
+    async fn put_flag(&mut self, flag: &Flag) -> StoreResult<FlagWrite>;
+    /// Removes a flag (a derived flag whose source no longer gives one). NotFound if absent.
+    async fn delete_flag(&mut self, id: FlagId) -> StoreResult<()>;
+    /// The flags held against an NHS number, oldest start first. A point lookup on an index.
+    async fn flags_by_nhs(&mut self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>>;
+    /// The flags about a child (derived or matched), oldest start first.
+    async fn flags_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Flag>>;
+    /// Every flag, or one local authority's, by NHS number then start.
+    async fn list_flags(&mut self, la: Option<AgencyId>) -> StoreResult<Vec<Flag>>;
+    /// Records a lookup that found flags.
+    async fn insert_flag_access(&mut self, access: &FlagAccess) -> StoreResult<()>;
+    /// The latest lookups of an NHS number, newest first, at most `limit`.
+    async fn recent_flag_accesses(
+        &mut self,
+        nhs: &NhsNumber,
+        limit: u32,
+    ) -> StoreResult<Vec<FlagAccess>>;
+    /// Adds an access notification to a local authority.
+    async fn insert_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()>;
+    /// One access notification.
+    async fn get_access_notification(
+        &mut self,
+        id: AccessNotificationId,
+    ) -> StoreResult<Option<AccessNotification>>;
+    /// Saves an access notification's state. NotFound if absent.
+    async fn update_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()>;
+    /// A local authority's access notifications matching the query, newest first.
+    async fn access_notifications(
+        &mut self,
+        la: AgencyId,
+        q: &NoticeQuery,
+    ) -> StoreResult<Vec<AccessNotification>>;
 }

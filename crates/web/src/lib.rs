@@ -13,6 +13,7 @@
 
 mod api;
 mod assets;
+mod flags;
 mod forms;
 mod front_door;
 mod front_door_forms;
@@ -117,6 +118,9 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
         .route("/front-door/{id}/link", post(front_door::link))
         .route("/front-door/{id}/decide", post(front_door::decide))
         .route("/notifications", get(front_door::notifications))
+        .route("/check-a-child", get(flags::check_page).post(flags::check))
+        .route("/flag-notifications", get(flags::inbox))
+        .route("/flag-notifications/{id}/state", post(flags::set_state))
         .route("/team", get(front_door::team))
         .route("/children/{id}/chronology", get(pages::chronology))
         .route("/notifications/{id}/read", post(front_door::mark_read))

@@ -53,14 +53,20 @@ impl Chrome {
             && user
                 .practitioner
                 .has_role(safeguard_domain::Role::TeamManager);
-        let items: [(bool, &'static str, &'static str); 9] = [
+        let items: [(bool, &'static str, &'static str); 11] = [
             (true, "/home", "Your work"),
             (manages, "/team", "Your team"),
             (caps.can_search, "/children/search", "Find a child"),
             (caps.can_create, "/children/new", "Add a child"),
             (caps.can_refer, "/concerns", "Concerns"),
             (caps.can_refer, "/referrals", "My referrals"),
+            (caps.can_check_flags, "/check-a-child", "Check a child"),
             (caps.can_screen, "/front-door", "Front door"),
+            (
+                caps.can_work_flag_notices,
+                "/flag-notifications",
+                "Flag accesses",
+            ),
             (
                 caps.can_refer || caps.can_screen,
                 "/notifications",

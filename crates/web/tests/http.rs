@@ -1139,3 +1139,94 @@ async fn conference_protection_and_assessment_forms_check_their_fields() {
     );
     assert!(page.body.contains("Done late"));
 }
+
+#[tokio::test]
+async fn check_a_child_shows_the_flag_to_a_clinician_and_refuses_everyone_else() {
+    let w = world().await;
+    let mut ed = Browser::new(&w);
+    ed.sign_in("ed.clinician@demo.safeguard.test", DEMO_PW)
+        .await;
+    let page = ed.get("/home").await;
+    assert!(
+        page.body.contains("href=\"/check-a-child\""),
+        "the nav offers it"
+    );
+    assert_eq!(ed.get("/check-a-child").await.status, StatusCode::OK);
+    // A mistyped number names the field; nothing is looked up.
+    let r = ed
+        .post(
+            "/check-a-child",
+            &[("nhs_number", "943 476 5918"), ("care", "unscheduled")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("<a href=\"#nhs_number\">"), "{}", r.body);
+    // No care chosen: the radios' error.
+    let r = ed
+        .post(
+            "/check-a-child",
+            &[("nhs_number", "998 000 0317"), ("care", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("<a href=\"#care\">"));
+    // Dylan Casebrook's plan: the flag and whom to call, never the name or category.
+    let r = ed
+        .post(
+            "/check-a-child",
+            &[("nhs_number", "9980000317"), ("care", "unscheduled")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Child protection plan (CPP)"));
+    assert!(r.body.contains("01632 960999"));
+    assert!(
+        r.body
+            .contains("Told of this attendance: Northmoor Borough Council")
+    );
+    assert!(!r.body.contains("Casebrook") && !r.body.contains("Neglect"));
+    let r = ed
+        .post(
+            "/check-a-child",
+            &[("nhs_number", "9434765919"), ("care", "scheduled")],
+        )
+        .await;
+    assert!(
+        r.body
+            .contains("This is not a guarantee that the child is safe")
+    );
+    // A social worker is refused the register, and a clinician the LA's inbox.
+    let mut sw = Browser::new(&w);
+    sw.sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    assert_eq!(sw.get("/check-a-child").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        ed.get("/flag-notifications").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The front door sees the access and marks it seen.
+    let mut fd = Browser::new(&w);
+    fd.sign_in("front.door@demo.safeguard.test", DEMO_PW).await;
+    let inbox = fd.get("/flag-notifications?state=new").await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(inbox.body.contains("998 000 0317"));
+    let id = uuid_after(&inbox.body, "/flag-notifications/").to_owned();
+    let r = fd
+        .post(
+            &format!("/flag-notifications/{id}/state"),
+            &[("state", "seen")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = fd.get("/flag-notifications?state=bogus&period=7").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "an unknown state filters nothing out"
+    );
+    let r = fd.get("/flag-notifications?colour=red").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let actions: Vec<String> = audit_actions(&w).await.into_iter().map(|a| a.0).collect();
+    assert!(actions.iter().filter(|a| *a == "flags.lookup").count() >= 3);
+    assert!(actions.iter().any(|a| a == "flags.notice"));
+}
