@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end browser tests: starts `safeguard serve --demo` on a free port with a
 # throw-away SQLite database, runs tests/browser/journey.mjs,
-# tests/browser/referral.mjs, case.mjs, linkage.mjs and flags.mjs against it, in turn, in
+# tests/browser/referral.mjs, case.mjs, linkage.mjs, flags.mjs and episodes.mjs against it, in
+# turn, in
 # headless Chromium (Debian's package) and stops the server.
 #
 #   scripts/browser-test.sh
@@ -17,7 +18,7 @@ cd "$repo_root"
 if [[ -n "${BROWSER_SCRIPT:-}" ]]; then
   scripts=("$BROWSER_SCRIPT")
 else
-  scripts=(tests/browser/journey.mjs tests/browser/referral.mjs tests/browser/case.mjs tests/browser/linkage.mjs tests/browser/flags.mjs)
+  scripts=(tests/browser/journey.mjs tests/browser/referral.mjs tests/browser/case.mjs tests/browser/linkage.mjs tests/browser/flags.mjs tests/browser/episodes.mjs)
 fi
 name="browser-test"
 

@@ -43,17 +43,31 @@ pub struct CaseStepInput {
 }
 
 impl App {
-    pub(crate) fn case_view(&self, case: Case) -> CaseView {
+    /// A case's view; a step down to early help links to its episode once there is one.
+    pub(crate) fn case_view(
+        &self,
+        case: Case,
+        early_help: &[crate::episodes::EarlyHelpSummary],
+    ) -> CaseView {
         let clocks = case.clocks(self.today(), &self.calendar());
         let next = case
             .step_form_events()
             .into_iter()
             .map(|e| (event_code(e), e.to_string()))
             .collect();
+        let episode = early_help
+            .iter()
+            .find(|e| e.episode.origin.case() == Some(case.id));
         let forms = case
             .record_forms()
             .into_iter()
-            .map(|f| (crate::records::form_path(case.child, case.id, f), f.label()))
+            .map(|f| match (f, episode) {
+                (safeguard_domain::RecordForm::EarlyHelp, Some(e)) => (
+                    format!("/early-help/{}", e.episode.id),
+                    "Open the early help episode (record, step up or close it)",
+                ),
+                _ => (crate::records::form_path(case.child, case.id, f), f.label()),
+            })
             .collect();
         let meetings = (0..case.steps.len())
             .filter(|i| case.meeting(*i).is_some())
@@ -156,43 +170,57 @@ impl App {
 
 impl App {
     /// Raises one "overdue" notification to each allocated worker for every statutory step past
-    /// its due date on an open case. Keyed by case, rule, due date and recipient, so running it
-    /// again (or after a restart) raises nothing twice. Returns how many were raised.
+    /// its due date on an open case, and on the early help and looked-after episodes of those
+    /// cases' children. Keyed by case (or, for an episode, child), rule, due date and
+    /// recipient, so running it again (or after a restart) raises nothing twice. Returns how
+    /// many were raised.
     pub async fn raise_overdue_notifications(&self) -> AppResult<usize> {
         let today = self.today();
         let cal = self.calendar();
         let mut tx = self.begin().await?;
         let mut raised = 0;
-        for case in tx.open_cases().await? {
-            let overdue: Vec<CaseClock> = case
-                .clocks(today, &cal)
-                .into_iter()
-                .filter(|c| c.done_on.is_none() && c.due < today)
-                .collect();
-            if overdue.is_empty() {
-                continue;
+        let open = tx.open_cases().await?;
+        let mut children: Vec<safeguard_domain::ChildId> = open.iter().map(|c| c.child).collect();
+        children.sort();
+        children.dedup();
+        // Each overdue clock as (the key's scope, the clock, where it is done), for the
+        // child's allocated workers: the cases' steps, then the episodes' looked-after reviews
+        // (T13) and early help (EH1, EH2).
+        let mut overdue: Vec<(safeguard_domain::ChildId, String, CaseClock, String)> = Vec::new();
+        for case in open {
+            for clock in case.clocks(today, &cal) {
+                if clock.done_on.is_none() && clock.due < today {
+                    let link = format!("/children/{}#case", case.child);
+                    overdue.push((case.child, case.id.to_string(), clock, link));
+                }
             }
-            let workers = tx.allocations(case.child).await?;
-            for clock in &overdue {
-                let rule = safeguard_domain::timescales::rule(clock.rule);
-                for worker in &workers {
-                    let key = format!("overdue:{}:{}:{}:{worker}", case.id, rule.code, clock.due);
-                    let n = safeguard_store::Notification {
-                        id: safeguard_domain::NotificationId::new(),
-                        recipient: *worker,
-                        created_at: self.now(),
-                        text: format!(
-                            "Overdue: {} ({}) was due on {}",
-                            clock.label,
-                            rule.code,
-                            clock.due.strftime("%-d %B %Y")
-                        ),
-                        link: format!("/children/{}#case", case.child),
-                        read: false,
-                    };
-                    if tx.insert_notification_once(&n, &key).await? {
-                        raised += 1;
-                    }
+        }
+        for child in children {
+            for (clock, link) in self.episode_clocks(&mut tx, child).await? {
+                if clock.due < today {
+                    overdue.push((child, child.to_string(), clock, link));
+                }
+            }
+        }
+        for (child, scope, clock, link) in overdue {
+            let rule = safeguard_domain::timescales::rule(clock.rule);
+            for worker in tx.allocations(child).await? {
+                let key = format!("overdue:{scope}:{}:{}:{worker}", rule.code, clock.due);
+                let n = safeguard_store::Notification {
+                    id: safeguard_domain::NotificationId::new(),
+                    recipient: worker,
+                    created_at: self.now(),
+                    text: format!(
+                        "Overdue: {} ({}) was due on {}",
+                        clock.label,
+                        rule.code,
+                        clock.due.strftime("%-d %B %Y")
+                    ),
+                    link: link.clone(),
+                    read: false,
+                };
+                if tx.insert_notification_once(&n, &key).await? {
+                    raised += 1;
                 }
             }
         }
@@ -208,6 +236,29 @@ impl App {
         }
         tx.commit().await?;
         Ok(raised)
+    }
+}
+
+impl App {
+    /// Every statutory step not yet done on a child's cases and episodes, with the page it is
+    /// done on: what "Your work" and the team view list.
+    pub(crate) async fn open_clocks(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        child: safeguard_domain::ChildId,
+    ) -> AppResult<Vec<(CaseClock, String)>> {
+        let today = self.today();
+        let cal = self.calendar();
+        let mut out = Vec::new();
+        for case in tx.cases_of_child(child).await? {
+            for clock in case.clocks(today, &cal) {
+                if clock.done_on.is_none() {
+                    out.push((clock, format!("/children/{child}#case")));
+                }
+            }
+        }
+        out.extend(self.episode_clocks(tx, child).await?);
+        Ok(out)
     }
 }
 
@@ -291,7 +342,6 @@ impl App {
             return Err(AppError::Denied("the team view is for team managers"));
         }
         let today = self.today();
-        let cal = self.calendar();
         let mut tx = self.begin().await?;
         let mut out = Vec::new();
         for p in tx.list_practitioners().await? {
@@ -301,15 +351,14 @@ impl App {
             let rows = tx.children_allocated_to(p.id).await?;
             let mut overdue = Vec::new();
             for row in &rows {
-                for case in tx.cases_of_child(row.child.id).await? {
-                    for clock in case.clocks(today, &cal) {
-                        if clock.done_on.is_none() && clock.due < today {
-                            overdue.push(crate::children::DueItem {
-                                child: row.child.id,
-                                name: row.child.name.full(),
-                                clock,
-                            });
-                        }
+                for (clock, href) in self.open_clocks(&mut tx, row.child.id).await? {
+                    if clock.due < today {
+                        overdue.push(crate::children::DueItem {
+                            child: row.child.id,
+                            name: row.child.name.full(),
+                            clock,
+                            href,
+                        });
                     }
                 }
             }

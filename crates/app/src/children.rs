@@ -110,6 +110,13 @@ pub struct ChildRecord {
     pub chronology: Vec<ChronologyLine>,
     /// Cases (episodes), newest first, with their clocks and next steps.
     pub cases: Vec<crate::cases::CaseView>,
+    /// Early help episodes, newest first, with their clocks.
+    pub early_help: Vec<crate::episodes::EarlyHelpSummary>,
+    /// Looked-after episodes, newest first, with their review clocks (T13).
+    pub looked_after: Vec<crate::episodes::LookedAfterView>,
+    /// Cases stepped down to early help (at `EARLY_HELP`, or closed RC9) with no episode yet:
+    /// each offers the start form.
+    pub early_help_offers: Vec<safeguard_domain::CaseId>,
     /// Why the viewer may see it (from policy).
     pub access_reason: &'static str,
     /// Whether the viewer may edit it.
@@ -125,6 +132,8 @@ pub struct DueItem {
     pub name: String,
     /// The clock.
     pub clock: safeguard_domain::CaseClock,
+    /// The page it is done on.
+    pub href: String,
 }
 
 /// What a user may do in general.
@@ -160,6 +169,8 @@ pub struct YourWork {
     pub can_create: bool,
     /// Whether the user administers the system.
     pub is_admin: bool,
+    /// Open early help episodes the user leads, with the child's name.
+    pub early_help_led: Vec<(safeguard_domain::EarlyHelpEpisode, String)>,
 }
 
 async fn facts(tx: &mut Box<dyn Tx>, row: &ChildRow) -> AppResult<ChildFacts> {
@@ -228,17 +239,41 @@ impl App {
                 Resource::Child(&facts(&mut tx, row).await?),
             ) {
                 allocated.push(ChildSummary::from(&row.child));
-                for case in tx.cases_of_child(row.child.id).await? {
-                    for clock in case.clocks(today, &cal) {
-                        if clock.done_on.is_none() && clock.due <= horizon {
-                            due.push(DueItem {
-                                child: row.child.id,
-                                name: row.child.name.full(),
-                                clock,
-                            });
-                        }
+                for (clock, href) in self.open_clocks(&mut tx, row.child.id).await? {
+                    if clock.due <= horizon {
+                        due.push(DueItem {
+                            child: row.child.id,
+                            name: row.child.name.full(),
+                            clock,
+                            href,
+                        });
                     }
                 }
+            }
+        }
+        // The early help episodes the user leads, wherever their agency (WT 2023 ch 2: a lead
+        // practitioner from any agency): their clocks are the lead's work too.
+        let led = tx.early_help_led_by(user.practitioner.id).await?;
+        let mut early_help_led = Vec::new();
+        for episode in led {
+            let name = tx
+                .get_child(episode.child)
+                .await?
+                .map(|r| r.child.name.full())
+                .unwrap_or_default();
+            for clock in episode.clocks(today, &cal) {
+                let mine = rows.iter().any(|r| r.child.id == episode.child);
+                if clock.done_on.is_none() && clock.due <= horizon && !mine {
+                    due.push(DueItem {
+                        child: episode.child,
+                        name: name.clone(),
+                        clock,
+                        href: format!("/early-help/{}", episode.id),
+                    });
+                }
+            }
+            if episode.is_open() {
+                early_help_led.push((episode, name));
             }
         }
         due.sort_by(|a, b| a.clock.due.cmp(&b.clock.due).then(a.name.cmp(&b.name)));
@@ -249,6 +284,7 @@ impl App {
             can_search: caps.can_search,
             can_create: caps.can_create,
             is_admin: caps.is_admin,
+            early_help_led,
         })
     }
 
@@ -350,11 +386,29 @@ impl App {
                 });
             }
         }
-        let cases = tx
+        let (early_help, looked_after) = self.episodes_of(&mut tx, id).await?;
+        let stepped_down: Vec<safeguard_domain::CaseId> = early_help
+            .iter()
+            .filter_map(|e| e.episode.origin.case())
+            .collect();
+        let cases: Vec<crate::cases::CaseView> = tx
             .cases_of_child(id)
             .await?
             .into_iter()
-            .map(|c| self.case_view(c))
+            .map(|c| self.case_view(c, &early_help))
+            .collect();
+        let early_help_offers = cases
+            .iter()
+            .filter(|cv| {
+                let c = &cv.case;
+                let rc9 = c.steps.last().map(|s| s.event)
+                    == Some(safeguard_domain::journey::CaseEvent::Closed(
+                        safeguard_domain::ClosureReason::AfterAssessmentEarlyHelp,
+                    ));
+                (c.state == safeguard_domain::CaseState::EarlyHelp || rc9)
+                    && !stepped_down.contains(&c.id)
+            })
+            .map(|cv| cv.case.id)
             .collect();
         let mut chronology = Vec::new();
         for entry in tx.chronology(id).await? {
@@ -383,6 +437,9 @@ impl App {
             agencies,
             chronology,
             cases,
+            early_help,
+            looked_after,
+            early_help_offers,
             access_reason: decision.reason(),
             can_edit,
         })

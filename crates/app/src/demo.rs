@@ -886,6 +886,7 @@ impl App {
                 household: vec![],
                 communication_needs: String::new(),
                 decision,
+                early_help: None,
             };
             tx.insert_referral(&referral).await?;
             if let (Some(d), Some(child)) = (&referral.decision, referral.matched_child) {
@@ -1293,6 +1294,417 @@ impl App {
                 })
                 .await?;
             }
+        }
+        self.seed_episodes(tx, la, team, worker, &back).await
+    }
+
+    /// Early help and looked-after episodes: a step down from the front door led by health,
+    /// an agency's own led by the school's DSL, one stepped up and waiting at the front door;
+    /// children looked after under C1, C2 (its first review overdue) and V2 (ended).
+    async fn seed_episodes(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        la: AgencyId,
+        team: TeamId,
+        worker: PractitionerId,
+        back: &dyn Fn(u32) -> Date,
+    ) -> AppResult<()> {
+        use safeguard_domain::early_help::{EarlyHelpOrigin, LeadPractitioner};
+        use safeguard_domain::journey::CaseEvent;
+        use safeguard_domain::looked_after::{
+            ChangeInput, LaCode, PeriodInput, Placement, PlacementProvider, PlacementType,
+            ReasonEpisodeCeased, ReasonPlaceChange,
+        };
+        use safeguard_domain::{
+            Case, CaseId, CaseStep, EarlyHelpEpisode, EarlyHelpId, LegalStatus, LookedAfterEpisode,
+            LookedAfterId, PrimaryNeed,
+        };
+        let bad = |e: safeguard_domain::validate::FieldError| {
+            AppError::Invalid(vec![crate::FieldError::new(e.field, e.message)])
+        };
+        let case_bad = |e: safeguard_domain::CaseError| {
+            AppError::Invalid(vec![crate::FieldError::new("demo", e.to_string())])
+        };
+        let today = self.today();
+        let cal = self.calendar();
+        let at = self.now();
+        let mut lead_of = Vec::new();
+        for email in ["dsl@demo.safeguard.test", "health.lead@demo.safeguard.test"] {
+            let acc = tx
+                .get_account_by_email(email)
+                .await?
+                .ok_or(AppError::NotFound("demo account"))?;
+            let agency = tx
+                .get_agency(acc.practitioner.agency)
+                .await?
+                .ok_or(AppError::NotFound("demo agency"))?;
+            lead_of.push(LeadPractitioner {
+                practitioner: acc.practitioner.id,
+                name: acc.practitioner.name,
+                agency: agency.id,
+                agency_name: agency.name,
+            });
+        }
+        let (dsl, health) = (lead_of[0].clone(), lead_of[1].clone());
+        let postcode = Postcode::parse("NM5 2LP").map_err(|e| {
+            AppError::Invalid(vec![crate::FieldError::new("postcode", e.to_string())])
+        })?;
+        let line = |child: ChildId, d: Date, summary: String| ChronologyEntry {
+            id: EventId::new(),
+            child,
+            date: d,
+            summary,
+            kind: ChronologyKind::Episode,
+            agency: Some(la),
+            recorded_by: Some(worker),
+        };
+        let names = ["Hana", "Isla", "Jack", "Kai", "Lola", "Milo"];
+        let mut ids = Vec::new();
+        for (i, given) in names.iter().enumerate() {
+            let n = u32::try_from(i).unwrap_or(0);
+            let in_school = matches!(*given, "Isla" | "Jack");
+            let child = Child {
+                id: ChildId::new(),
+                name: PersonName {
+                    given: (*given).into(),
+                    family: "Hollybank".into(),
+                },
+                aliases: vec![],
+                former_names: vec![],
+                birth: Birth::Born(date(2013 + i16::try_from(i).unwrap_or(0), 5, 21)),
+                sex: Sex::Unknown,
+                nhs_number: NhsNumber::from_nine_digits(998_000_300 + n * 11),
+                upn: None,
+                addresses: vec![Address {
+                    lines: vec![format!("{} Orchard Row", 3 + i)],
+                    town: "Northmoor".into(),
+                    postcode: postcode.clone(),
+                    from: None,
+                    to: None,
+                }],
+                responsible_la: Some(la),
+                school: if in_school { Some(dsl.agency) } else { None },
+                ethnicity: Some("WBRI".into()),
+                first_language: Some("English".into()),
+                groups: ChildGroups::default(),
+            };
+            ids.push(child.id);
+            tx.insert_child(&ChildRow {
+                child,
+                owning_team: (!in_school).then_some(team),
+            })
+            .await?;
+            if !in_school {
+                tx.allocate(ids[i], worker).await?;
+            }
+        }
+        let step = |on: Date, event: CaseEvent, note: &str| CaseStep {
+            on,
+            event,
+            note: note.into(),
+            category: None,
+            recorded_by: worker,
+            recorded_at: at,
+            record: None,
+        };
+        // Hana: the front door signposted her to early help 30 working days ago; health leads.
+        let case = Case::open(
+            CaseId::new(),
+            ids[0],
+            None,
+            back(30),
+            ScreeningOutcome::EarlyHelp,
+            back(30),
+            worker,
+            at,
+        )
+        .map_err(case_bad)?;
+        tx.insert_case(&case).await?;
+        let mut hana = EarlyHelpEpisode::start(
+            EarlyHelpId::new(),
+            ids[0],
+            health.clone(),
+            EarlyHelpOrigin::FrontDoor {
+                referral: None,
+                case: case.id,
+            },
+            back(29),
+            "Mother asked for help with sleep and routines after the baby was born",
+            Some(back(30)),
+            &[],
+            today,
+        )
+        .map_err(bad)?;
+        hana.record_assessment(
+            back(20),
+            "Tired family, warm relationships; wants help with bedtimes and school mornings",
+            today,
+        )
+        .map_err(bad)?;
+        hana.record_plan(
+            back(18),
+            vec![
+                "Hana is at school on time every day".into(),
+                "Bedtime routine most nights".into(),
+            ],
+            vec![safeguard_domain::records::ActionItem {
+                action: "Sleep clinic referral".into(),
+                owner: health.name.clone(),
+                due: None,
+            }],
+            today,
+        )
+        .map_err(bad)?;
+        tx.insert_early_help(&hana).await?;
+        tx.add_chronology(&line(
+            ids[0],
+            back(29),
+            format!(
+                "Early help started (stepped down by the front door), led by {} of {}",
+                health.name, health.agency_name
+            ),
+        ))
+        .await?;
+        // Isla: Oakfield's DSL leads early help for a concern below the threshold; the
+        // assessment is due.
+        let isla = EarlyHelpEpisode::start(
+            EarlyHelpId::new(),
+            ids[1],
+            dsl.clone(),
+            EarlyHelpOrigin::Agency,
+            back(27),
+            "Attendance has fallen to 84%; father asked the school for help",
+            None,
+            &[],
+            today,
+        )
+        .map_err(bad)?;
+        tx.insert_early_help(&isla).await?;
+        tx.add_chronology(&line(
+            ids[1],
+            back(27),
+            format!(
+                "Early help started (started by an agency), led by {} of {}",
+                dsl.name, dsl.agency_name
+            ),
+        ))
+        .await?;
+        // Jack: led by the DSL, stepped up this morning; the referral waits at the front door
+        // with the episode's history.
+        let mut jack = EarlyHelpEpisode::start(
+            EarlyHelpId::new(),
+            ids[2],
+            dsl.clone(),
+            EarlyHelpOrigin::Agency,
+            back(40),
+            "Low mood and missed homework; mother struggling after a separation",
+            None,
+            &[],
+            today,
+        )
+        .map_err(bad)?;
+        jack.record_assessment(
+            back(35),
+            "Mother's new partner is often at home; Jack is anxious about going home",
+            today,
+        )
+        .map_err(bad)?;
+        jack.record_plan(
+            back(34),
+            vec!["Jack tells an adult at school when he is worried".into()],
+            vec![],
+            today,
+        )
+        .map_err(bad)?;
+        jack.record_review(
+            back(5),
+            "Jack said the partner shouts and hit his mother; early help is no longer enough",
+            today,
+            dsl.practitioner,
+        )
+        .map_err(bad)?;
+        let referral_id = ReferralId::new();
+        jack.step_up(referral_id, today).map_err(bad)?;
+        let received_at = at;
+        let referral = Referral {
+            id: referral_id,
+            version: 1,
+            la,
+            channel: Channel::Form,
+            received_at,
+            received_on: today,
+            decision_due: safeguard_domain::clocks::referral_decision_due(today, &cal),
+            referrer: Some(dsl.practitioner),
+            referrer_agency: Some(dsl.agency),
+            referrer_name: dsl.name.clone(),
+            referrer_contact: "01632 960123".into(),
+            source: ReferralSource::Schools,
+            concern: None,
+            child: ReferredChild {
+                name: PersonName {
+                    given: "Jack".into(),
+                    family: "Hollybank".into(),
+                },
+                birth: Some(Birth::Born(date(2015, 5, 21))),
+                sex: Sex::Unknown,
+                nhs_number: NhsNumber::from_nine_digits(998_000_300 + 2 * 11),
+                address: "5 Orchard Row, Northmoor".into(),
+                postcode: Some(postcode.clone()),
+            },
+            matched_child: Some(ids[2]),
+            reasons: format!(
+                "{}\nWhat has changed: Jack disclosed domestic abuse at home.",
+                jack.history()
+            ),
+            factors: vec![],
+            consent: ConsentStatus::WouldPrejudice,
+            lawful_basis: LawfulBasis::PublicTask,
+            urgency: Urgency::Urgent,
+            child_safe_now: true,
+            household: vec![],
+            communication_needs: String::new(),
+            decision: None,
+            early_help: Some(jack.id),
+        };
+        tx.insert_referral(&referral).await?;
+        tx.insert_early_help(&jack).await?;
+        tx.add_chronology(&line(
+            ids[2],
+            today,
+            "Stepped up from early help: referral to the local authority".into(),
+        ))
+        .await?;
+        // Looked after: Kai on an interim care order (C1) since 8 working days ago; Lola on a
+        // care order (C2) since 60 working days ago, her first review overdue; Milo
+        // accommodated under s20 (V2), home again.
+        let placement = |kind: PlacementType, provider: PlacementProvider| Placement {
+            kind,
+            provider: Some(provider),
+            postcode: Postcode::parse("NM3 8HW").ok(),
+            la: LaCode::parse("999").ok(),
+        };
+        let plans: [(usize, LegalStatus, u32, PrimaryNeed); 3] = [
+            (
+                3,
+                LegalStatus::InterimCareOrder,
+                8,
+                PrimaryNeed::AbuseOrNeglect,
+            ),
+            (
+                4,
+                LegalStatus::FullCareOrder,
+                60,
+                PrimaryNeed::AbuseOrNeglect,
+            ),
+            (
+                5,
+                LegalStatus::Section20Single,
+                70,
+                PrimaryNeed::FamilyInAcuteStress,
+            ),
+        ];
+        for (i, status, ago, need) in plans {
+            let start = back(ago);
+            let mut case = Case::open(
+                CaseId::new(),
+                ids[i],
+                None,
+                back(ago + 10),
+                ScreeningOutcome::Assessment,
+                back(ago + 10),
+                worker,
+                at,
+            )
+            .map_err(case_bad)?;
+            let mut episode = LookedAfterEpisode::start(
+                LookedAfterId::new(),
+                ids[i],
+                Some(case.id),
+                need,
+                PeriodInput {
+                    on: start,
+                    legal_status: status,
+                    placement: placement(PlacementType::FosterOther, PlacementProvider::OwnLa),
+                },
+                &[],
+                today,
+                worker,
+                at,
+            )
+            .map_err(bad)?;
+            case.apply(
+                step(
+                    start,
+                    CaseEvent::BecameLookedAfter(status),
+                    "Foster placement",
+                ),
+                today,
+                &cal,
+            )
+            .map_err(case_bad)?;
+            tx.add_chronology(&line(
+                ids[i],
+                start,
+                format!("Became looked after: {}", status.label()),
+            ))
+            .await?;
+            if status == LegalStatus::Section20Single {
+                episode
+                    .record_review(
+                        back(ago - 18),
+                        "Plan for return home agreed".into(),
+                        today,
+                        worker,
+                        at,
+                    )
+                    .map_err(bad)?;
+                episode
+                    .change(
+                        ChangeInput {
+                            period: PeriodInput {
+                                on: back(ago - 20),
+                                legal_status: status,
+                                placement: placement(
+                                    PlacementType::FosterRelativeOther,
+                                    PlacementProvider::OwnLa,
+                                ),
+                            },
+                            carer_changed: true,
+                            reason: Some(ReasonPlaceChange::CarePlan),
+                        },
+                        today,
+                        worker,
+                        at,
+                    )
+                    .map_err(bad)?;
+                episode
+                    .end(
+                        back(ago - 40),
+                        ReasonEpisodeCeased::ReturnedHomePlanned,
+                        today,
+                        worker,
+                    )
+                    .map_err(bad)?;
+                case.apply(
+                    step(
+                        back(ago - 40),
+                        CaseEvent::CinPlanStarted,
+                        "Home with a child in need plan",
+                    ),
+                    today,
+                    &cal,
+                )
+                .map_err(case_bad)?;
+                tx.add_chronology(&line(
+                    ids[i],
+                    back(ago - 40),
+                    "Ceased to be looked after: returned home as part of the care plan".into(),
+                ))
+                .await?;
+            }
+            tx.insert_case(&case).await?;
+            tx.insert_looked_after(&episode).await?;
+            crate::flags::refresh_flags(tx, ids[i]).await?;
         }
         Ok(())
     }

@@ -705,6 +705,7 @@ async fn derive_for(
         None => None,
     };
     let cases = tx.cases_of_child(child).await?;
+    let episodes = tx.looked_after_of_child(child).await?;
     let derived = derive_flags(
         ChildFlagFacts {
             child: &row.child,
@@ -712,7 +713,7 @@ async fn derive_for(
             la: la.as_ref(),
             team: team.as_ref().map(|t| t.name.as_str()),
         },
-        &child_spans(&cases),
+        &child_spans(&cases, &episodes),
     );
     Ok(Some((derived, la.map(|a| a.id))))
 }

@@ -9,7 +9,9 @@ pub mod admin;
 pub mod auth;
 pub mod cases;
 pub mod children;
+pub mod config;
 pub mod demo;
+pub mod episodes;
 pub mod flags;
 pub mod linkage;
 pub mod matching;
@@ -96,6 +98,8 @@ pub struct AppConfig {
     /// How many months a flag stays visible to health after the plan or status ends (T14; the
     /// default is the table's 12, from the London procedures, spec §6.1).
     pub flag_visible_months: u32,
+    /// Local red, amber and green targets at the front door (`safeguard.toml`).
+    pub rag: safeguard_domain::rag::RagTargets,
 }
 
 impl Default for AppConfig {
@@ -109,6 +113,7 @@ impl Default for AppConfig {
                 safeguard_domain::timescales::RuleId::T14FlagVisibleAfterEnd,
             )
             .amount,
+            rag: safeguard_domain::rag::RagTargets::default(),
         }
     }
 }

@@ -113,6 +113,10 @@ pub struct ReferralView {
     pub access_reason: &'static str,
     /// Whether the decision is past its T1 due date.
     pub overdue: bool,
+    /// For a step up from early help, the episode's history (shown to the front door).
+    pub early_help_history: Option<String>,
+    /// Where the referral stands against the local front-door targets, while it waits.
+    pub rag: Option<safeguard_domain::rag::Rag>,
 }
 
 fn concern_facts(c: &Concern) -> ConcernFacts {
@@ -184,7 +188,12 @@ fn required(errors: &mut Vec<FieldError>, field: &str, value: &str, message: &st
 }
 
 impl App {
-    fn notification(&self, recipient: PractitionerId, text: String, link: String) -> Notification {
+    pub(crate) fn notification(
+        &self,
+        recipient: PractitionerId,
+        text: String,
+        link: String,
+    ) -> Notification {
         Notification {
             id: NotificationId::new(),
             recipient,
@@ -559,6 +568,7 @@ impl App {
             household: input.household,
             communication_needs: input.communication_needs.trim().to_owned(),
             decision: None,
+            early_help: None,
         })
     }
 
@@ -601,6 +611,11 @@ impl App {
             (true, Some(c)) => tx.get_child(c).await?.map(|r| r.child.name.full()),
             _ => None,
         };
+        let early_help_history = if can_screen {
+            self.step_up_history(&mut tx, &referral).await?
+        } else {
+            None
+        };
         tx.append_audit(&self.event(
             &user.audit_name(),
             "referral.view",
@@ -611,6 +626,10 @@ impl App {
         .await?;
         tx.commit().await?;
         let overdue = referral.decision.is_none() && self.today() > referral.decision_due;
+        let rag = referral
+            .decision
+            .is_none()
+            .then(|| self.front_door_rag(&referral));
         Ok(ReferralView {
             referral,
             la_name,
@@ -619,7 +638,17 @@ impl App {
             can_screen,
             access_reason: decision.reason(),
             overdue,
+            early_help_history,
+            rag,
         })
+    }
+
+    /// Where a waiting referral stands against the local front-door targets (`safeguard.toml`,
+    /// or the documented defaults).
+    pub fn front_door_rag(&self, r: &Referral) -> safeguard_domain::rag::Rag {
+        self.config()
+            .rag
+            .status(r.urgency, r.received_at, self.now())
     }
 
     /// The front door's queue for the user's local authority: undecided referrals, most urgent
@@ -1016,7 +1045,26 @@ impl App {
         referral.version += 1;
         save_referral(&mut tx, &referral).await?;
         let screened = safeguard_domain::journey::CaseEvent::Screened(input.outcome);
-        if crate::cases::opens_case(screened) {
+        if let Some(mut case) = self.stepped_up_case(&mut tx, &referral).await? {
+            // A step up from early help the front door had stepped down: the decision
+            // continues that case (spec §1.4 EARLY_HELP -> REFERRAL_RECEIVED -> decision).
+            case.apply(
+                safeguard_domain::CaseStep {
+                    on: today,
+                    event: screened,
+                    note: String::new(),
+                    category: None,
+                    recorded_by: user.practitioner.id,
+                    recorded_at: self.now(),
+                    record: None,
+                },
+                today,
+                &self.calendar(),
+            )
+            .map_err(|e| crate::cases::case_error(e, "outcome"))?;
+            case.version += 1;
+            crate::cases::save_case(&mut tx, &case).await?;
+        } else if crate::cases::opens_case(screened) {
             let case = safeguard_domain::Case::open(
                 safeguard_domain::CaseId::new(),
                 child_id,

@@ -539,7 +539,9 @@ async fn the_demo_queue_has_waiting_overdue_and_decided_referrals() {
         let (app, _) = demo_app(b.store.clone()).await;
         let front = signed_in(&app, "front.door@demo.safeguard.test").await;
         let queue = app.front_door_queue(&front).await.unwrap();
-        assert_eq!(queue.len(), 3, "{}", b.name);
+        // Three from the demo's referrers and one step up from early help.
+        assert_eq!(queue.len(), 4, "{}", b.name);
+        assert_eq!(queue.iter().filter(|r| r.early_help.is_some()).count(), 1);
         assert_eq!(queue[0].urgency, safeguard_domain::Urgency::Immediate);
         assert!(
             queue.iter().any(|r| r.decision_due < app.today()),
@@ -569,6 +571,8 @@ async fn the_demo_queue_has_waiting_overdue_and_decided_referrals() {
             "cp_plan",
             "cin_plan",
             "closed",
+            "early_help",
+            "looked_after",
         ] {
             assert!(
                 states.contains(s),
@@ -1311,9 +1315,14 @@ async fn step_today(
 }
 
 async fn demo_child(b: &Backend, given: &str) -> safeguard_domain::Child {
+    named_child(b, given, "Casebrook").await
+}
+
+/// The demo child with this given and family name.
+async fn named_child(b: &Backend, given: &str, family: &str) -> safeguard_domain::Child {
     let mut tx = b.store.begin().await.unwrap();
     let q = ChildQuery {
-        name: Some(format!("{given} Casebrook")),
+        name: Some(format!("{given} {family}")),
         ..ChildQuery::default()
     };
     tx.search_children(&q, 5).await.unwrap().remove(0).child
@@ -1363,13 +1372,29 @@ async fn flags_appear_and_end_with_plans_and_care_and_stay_visible_for_the_windo
         assert!(!seen.flags[0].current);
         // Esme (on a CIN plan) becomes accommodated under s20: a LAC flag appears.
         let esme = demo_child(&b, "Esme").await;
-        step_today(
-            &app,
+        let case = app.view_child(&sw, esme.id).await.unwrap().cases[0]
+            .case
+            .clone();
+        app.start_looked_after(
             &sw,
-            esme.id,
-            CaseEvent::BecameLookedAfter(LegalStatus::Section20Single),
+            case.id,
+            safeguard_app::episodes::StartLookedAfterInput {
+                need: safeguard_domain::PrimaryNeed::AbuseOrNeglect,
+                period: safeguard_domain::looked_after::PeriodInput {
+                    on: app.today(),
+                    legal_status: LegalStatus::Section20Single,
+                    placement: safeguard_domain::looked_after::Placement {
+                        kind: safeguard_domain::looked_after::PlacementType::FosterOther,
+                        provider: None,
+                        postcode: None,
+                        la: None,
+                    },
+                },
+                version: case.version,
+            },
         )
-        .await;
+        .await
+        .unwrap();
         let esme_flags: Vec<_> = flags_of(&b)
             .await
             .into_iter()
@@ -1662,8 +1687,9 @@ async fn coverage_counts_children_on_plans_and_looked_after_with_an_nhs_number()
         let (app, _) = demo_app(b.store.clone()).await;
         let front = signed_in(&app, "front.door@demo.safeguard.test").await;
         let c = app.flag_coverage_for(&front).await.unwrap();
-        // Dylan and the unborn baby on plans (Ivy's has ended), Hattie looked after.
-        assert_eq!((c.on_plan, c.looked_after), (2, 1), "{}", b.name);
+        // Dylan and the unborn baby on plans (Ivy's has ended); Hattie, Kai (C1) and Lola (C2)
+        // looked after (Milo has gone home).
+        assert_eq!((c.on_plan, c.looked_after), (2, 3), "{}", b.name);
         let unborn = demo_child(&b, "Unborn").await;
         let mut tx = b.store.begin().await.unwrap();
         let mother = tx
@@ -1678,6 +1704,8 @@ async fn coverage_counts_children_on_plans_and_looked_after_with_an_nhs_number()
         let expected = [
             &demo_child(&b, "Dylan").await,
             &demo_child(&b, "Hattie").await,
+            &named_child(&b, "Kai", "Hollybank").await,
+            &named_child(&b, "Lola", "Hollybank").await,
         ]
         .iter()
         .filter(|c| c.nhs_number.is_some())
@@ -1691,7 +1719,7 @@ async fn coverage_counts_children_on_plans_and_looked_after_with_an_nhs_number()
             .await
             .unwrap();
         let c2 = app.flag_coverage("cli", None).await.unwrap();
-        assert_eq!(c2.total(), 3);
+        assert_eq!(c2.total(), 5);
         assert_eq!(
             c2.matched(),
             expected - usize::from(hattie.nhs_number.is_some())
@@ -1701,6 +1729,574 @@ async fn coverage_counts_children_on_plans_and_looked_after_with_an_nhs_number()
             app.flag_coverage_for(&sw).await,
             Err(AppError::Denied(_))
         ));
+        b.finish().await;
+    }
+}
+
+// --- early help and looked-after episodes ---
+
+#[tokio::test]
+async fn early_help_steps_down_then_up_and_the_case_follows_the_state_machine() {
+    use safeguard_app::episodes::{EarlyHelpUpdate, StartEarlyHelpInput, StepUpInput};
+    use safeguard_app::referrals::DecisionInput;
+    use safeguard_domain::journey::CaseState;
+    use safeguard_domain::{ChronologyKind, ConsentStatus, LawfulBasis, ScreeningOutcome, Urgency};
+    for b in backends().await {
+        let (app, _) = demo_app(b.store.clone()).await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let dsl = signed_in(&app, "dsl@demo.safeguard.test").await;
+        let teacher = signed_in(&app, "teacher@demo.safeguard.test").await;
+        let child = decided_referral(&app, ScreeningOutcome::EarlyHelp, "Stepdown").await;
+        let record = app.view_child(&front, child).await.unwrap();
+        let case = record.cases[0].case.clone();
+        assert_eq!(case.state, CaseState::EarlyHelp);
+        assert_eq!(record.early_help_offers, vec![case.id], "{}", b.name);
+        let today = app.today();
+        let start = |case| StartEarlyHelpInput {
+            case,
+            lead: dsl.practitioner.id,
+            on: today,
+            reason: "Routines at home".into(),
+        };
+        let id = app
+            .start_early_help(&front, child, start(Some(case.id)))
+            .await
+            .unwrap();
+        // One open episode a child, and one a case.
+        let again = app.start_early_help(&front, child, start(None)).await;
+        assert!(
+            matches!(&again, Err(AppError::Invalid(e)) if e[0].field == "start_date-day"),
+            "{again:?}"
+        );
+        // The lead (a school DSL) sees the episode, and nothing else of the case file.
+        let v = app.view_early_help(&dsl, id).await.unwrap();
+        assert_eq!(
+            v.access_reason,
+            "lead practitioner of this early help episode"
+        );
+        assert!(v.can_edit);
+        assert!(matches!(
+            app.view_child(&dsl, child).await,
+            Err(AppError::Denied(_))
+        ));
+        // Anyone else is refused, and the refusal is audited.
+        assert!(matches!(
+            app.view_early_help(&teacher, id).await,
+            Err(AppError::Denied(_))
+        ));
+        let mut tx = b.store.begin().await.unwrap();
+        let audit = tx
+            .audit_for_subject(&format!("child:{child}"), 50)
+            .await
+            .unwrap();
+        drop(tx);
+        assert!(audit.iter().any(|a| a.event.action == "early_help.view"
+            && a.event.decision == "deny"
+            && a.event.actor == teacher.audit_name()));
+        assert!(audit.iter().any(|a| a.event.action == "early_help.view"
+            && a.event.decision == "permit"
+            && a.event.actor == dsl.audit_name()));
+        // Assessment, plan, then a save from an old version is refused and nothing is lost.
+        app.record_early_help(
+            &dsl,
+            id,
+            1,
+            EarlyHelpUpdate::Assessment {
+                on: today,
+                summary: "Needs routines".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let stale = app
+            .record_early_help(
+                &dsl,
+                id,
+                1,
+                EarlyHelpUpdate::Assessment {
+                    on: today,
+                    summary: "Second writer".into(),
+                },
+            )
+            .await;
+        assert!(matches!(stale, Err(AppError::Conflict { .. })), "{stale:?}");
+        let v = app.view_early_help(&dsl, id).await.unwrap();
+        assert_eq!(v.episode.assessment.unwrap().summary, "Needs routines");
+        // Step up: the referral carries the history and links back to the episode.
+        let la = app.find_agency("999").await.unwrap();
+        let referral = app
+            .step_up_early_help(
+                &dsl,
+                id,
+                StepUpInput {
+                    la: la.id,
+                    reasons: "Things are worse: he disclosed being hit".into(),
+                    consent: ConsentStatus::WouldPrejudice,
+                    lawful_basis: LawfulBasis::PublicTask,
+                    urgency: Urgency::Urgent,
+                    child_safe_now: true,
+                    referrer_contact: "01632 960001".into(),
+                    version: 2,
+                },
+            )
+            .await
+            .unwrap();
+        let case_now = app.view_child(&front, child).await.unwrap().cases[0]
+            .case
+            .clone();
+        assert_eq!(case_now.state, CaseState::ReferralReceived, "{}", b.name);
+        let seen = app.referral(&front, referral).await.unwrap();
+        assert_eq!(seen.referral.early_help, Some(id));
+        assert_eq!(seen.referral.matched_child, Some(child));
+        assert!(
+            seen.early_help_history
+                .as_deref()
+                .is_some_and(|h| h.contains("Needs routines")),
+            "{:?}",
+            seen.early_help_history
+        );
+        // The decision continues the same case: no second case is opened.
+        app.decide_referral(
+            &front,
+            referral,
+            DecisionInput {
+                outcome: ScreeningOutcome::Assessment,
+                protection: None,
+                reasons: "Disclosure of harm".into(),
+                advice: String::new(),
+                version: 1,
+            },
+        )
+        .await
+        .unwrap();
+        let r = app.view_child(&front, child).await.unwrap();
+        assert_eq!(r.cases.len(), 1, "{}", b.name);
+        assert_eq!(r.cases[0].case.state, CaseState::CfAssessment);
+        assert!(
+            r.chronology
+                .iter()
+                .filter(|l| l.entry.kind == ChronologyKind::Episode)
+                .count()
+                >= 2
+        );
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_looked_after_episode_starts_from_its_case_changes_is_reviewed_and_ends() {
+    use safeguard_app::episodes::{LookedAfterUpdate, StartLookedAfterInput};
+    use safeguard_domain::journey::CaseState;
+    use safeguard_domain::looked_after::{
+        ChangeInput, PeriodInput, Placement, PlacementProvider, PlacementType, ReasonEpisodeCeased,
+        ReasonPlaceChange,
+    };
+    use safeguard_domain::timescales::RuleId;
+    use safeguard_domain::{LegalStatus, LookedAfterSection, PrimaryNeed, ScreeningOutcome};
+    for b in backends().await {
+        let (app, clock) = demo_app(b.store.clone()).await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let teacher = signed_in(&app, "teacher@demo.safeguard.test").await;
+        let child =
+            decided_referral(&app, ScreeningOutcome::StrategyDiscussion, "Lookedafter").await;
+        let case = app.view_child(&front, child).await.unwrap().cases[0]
+            .case
+            .clone();
+        let placement = |kind| Placement {
+            kind,
+            provider: Some(PlacementProvider::OwnLa),
+            postcode: None,
+            la: None,
+        };
+        let start = |version| StartLookedAfterInput {
+            need: PrimaryNeed::AbuseOrNeglect,
+            period: PeriodInput {
+                on: app.today(),
+                legal_status: LegalStatus::InterimCareOrder,
+                placement: placement(PlacementType::FosterOther),
+            },
+            version,
+        };
+        let id = app
+            .start_looked_after(&front, case.id, start(case.version))
+            .await
+            .unwrap();
+        let r = app.view_child(&front, child).await.unwrap();
+        assert_eq!(r.cases[0].case.state, CaseState::LookedAfter, "{}", b.name);
+        // T13: the first review within 20 working days of 23 November 2026.
+        let first = &r.looked_after[0].clocks[0];
+        assert_eq!(
+            (first.rule, first.due),
+            (RuleId::T13LacFirstReview, jiff::civil::date(2026, 12, 21))
+        );
+        // A second open episode for the same child is refused on its start date.
+        let second = app
+            .start_looked_after(&front, case.id, start(r.cases[0].case.version))
+            .await;
+        assert!(
+            matches!(&second, Err(AppError::Invalid(e)) if e[0].field == "start_date-day"),
+            "{second:?}"
+        );
+        // A review on the start day is refused, naming the field.
+        let same_day = app
+            .record_looked_after(
+                &front,
+                id,
+                1,
+                LookedAfterUpdate::Review {
+                    on: app.today(),
+                    note: String::new(),
+                },
+            )
+            .await;
+        assert!(
+            matches!(&same_day, Err(AppError::Invalid(e)) if e[0].field == "review_date-day"),
+            "{same_day:?}"
+        );
+        // A week on: a care order and a new foster carer, then a review, then the end.
+        clock.set("2026-12-01T10:00:00Z".parse().unwrap());
+        app.record_looked_after(
+            &front,
+            id,
+            1,
+            LookedAfterUpdate::Change(ChangeInput {
+                period: PeriodInput {
+                    on: app.today(),
+                    legal_status: LegalStatus::FullCareOrder,
+                    placement: placement(PlacementType::FosterRelativeOther),
+                },
+                carer_changed: true,
+                reason: Some(ReasonPlaceChange::CarePlan),
+            }),
+        )
+        .await
+        .unwrap();
+        // The second writer, from the old version, is told and nothing is lost.
+        let stale = app
+            .record_looked_after(
+                &front,
+                id,
+                1,
+                LookedAfterUpdate::Review {
+                    on: app.today(),
+                    note: String::new(),
+                },
+            )
+            .await;
+        assert!(matches!(stale, Err(AppError::Conflict { .. })), "{stale:?}");
+        app.record_looked_after(
+            &front,
+            id,
+            2,
+            LookedAfterUpdate::Review {
+                on: app.today(),
+                note: "Care plan endorsed".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let r = app.view_child(&front, child).await.unwrap();
+        let episodes: Vec<_> = r.looked_after.iter().map(|v| v.episode.clone()).collect();
+        let status = safeguard_domain::looked_after_on(&episodes, app.today()).unwrap();
+        assert_eq!(status.section, Some(LookedAfterSection::S31CareOrder));
+        let before = safeguard_domain::looked_after_on(&episodes, jiff::civil::date(2026, 11, 24));
+        assert_eq!(
+            before.unwrap().section,
+            Some(LookedAfterSection::S38InterimCareOrder)
+        );
+        assert_eq!(r.looked_after[0].clocks[1].rule, RuleId::T13LacSecondReview);
+        clock.set("2026-12-03T10:00:00Z".parse().unwrap());
+        app.record_looked_after(
+            &front,
+            id,
+            3,
+            LookedAfterUpdate::End {
+                on: app.today(),
+                reason: ReasonEpisodeCeased::ReturnedHomePlanned,
+            },
+        )
+        .await
+        .unwrap();
+        // A change after the end is outside the episode.
+        let outside = app
+            .record_looked_after(
+                &front,
+                id,
+                4,
+                LookedAfterUpdate::Change(ChangeInput {
+                    period: PeriodInput {
+                        on: app.today(),
+                        legal_status: LegalStatus::FullCareOrder,
+                        placement: placement(PlacementType::ChildrensHome),
+                    },
+                    carer_changed: true,
+                    reason: Some(ReasonPlaceChange::CarePlan),
+                }),
+            )
+            .await;
+        assert!(
+            matches!(&outside, Err(AppError::Invalid(e)) if e[0].field == "change_date-day"),
+            "{outside:?}"
+        );
+        // Someone with no relationship is refused, and the refusal is audited.
+        assert!(matches!(
+            app.record_looked_after(
+                &teacher,
+                id,
+                4,
+                LookedAfterUpdate::Review {
+                    on: app.today(),
+                    note: String::new()
+                }
+            )
+            .await,
+            Err(AppError::Denied(_))
+        ));
+        let mut tx = b.store.begin().await.unwrap();
+        let audit = tx
+            .audit_for_subject(&format!("child:{child}"), 50)
+            .await
+            .unwrap();
+        drop(tx);
+        for action in [
+            "looked_after.start",
+            "looked_after.change",
+            "looked_after.review",
+            "looked_after.end",
+        ] {
+            assert!(
+                audit.iter().any(|a| a.event.action == action),
+                "{}: {action}",
+                b.name
+            );
+        }
+        assert!(audit.iter().any(|a| a.event.action == "looked_after.record"
+            && a.event.decision == "deny"
+            && a.event.actor == teacher.audit_name()));
+        let lines: Vec<String> = app
+            .view_child(&front, child)
+            .await
+            .unwrap()
+            .chronology
+            .iter()
+            .filter(|l| l.entry.kind == safeguard_domain::ChronologyKind::Episode)
+            .map(|l| l.entry.summary.clone())
+            .collect();
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(app.verify_audit().await.unwrap().first_bad, None);
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_episodes_show_in_your_work_for_the_worker_and_the_lead() {
+    use safeguard_domain::timescales::RuleId;
+    for b in backends().await {
+        let (app, _) = demo_app(b.store.clone()).await;
+        let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
+        let work = app.your_work(&sw).await.unwrap();
+        let t13: Vec<_> = work
+            .due
+            .iter()
+            .filter(|d| d.clock.rule == RuleId::T13LacFirstReview)
+            .collect();
+        assert!(
+            t13.iter().any(
+                |d| d.clock.status == safeguard_domain::clocks::ClockStatus::Overdue
+                    && d.href.ends_with("#looked-after")
+            ),
+            "{}: {t13:?}",
+            b.name
+        );
+        let dsl = signed_in(&app, "dsl@demo.safeguard.test").await;
+        let work = app.your_work(&dsl).await.unwrap();
+        assert_eq!(work.early_help_led.len(), 2, "{}", b.name);
+        assert!(
+            work.due
+                .iter()
+                .any(|d| d.clock.rule == RuleId::EarlyHelpAssessment
+                    && d.href.starts_with("/early-help/"))
+        );
+        // The overdue job tells the allocated worker about the missed review too.
+        app.raise_overdue_notifications().await.unwrap();
+        assert!(
+            app.notifications(&sw)
+                .await
+                .unwrap()
+                .iter()
+                .any(|n| n.text.contains("(T13a)") && n.link.ends_with("#looked-after")),
+            "{}",
+            b.name
+        );
+        let manager = signed_in(&app, "team.manager@demo.safeguard.test").await;
+        let team = app.team_view(&manager).await.unwrap();
+        assert!(
+            team.iter()
+                .flat_map(|m| &m.overdue)
+                .any(|d| d.clock.rule == RuleId::T13LacFirstReview)
+        );
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn lac_flags_follow_the_looked_after_episode_through_its_legal_statuses_and_end() {
+    use safeguard_app::episodes::{LookedAfterUpdate, StartLookedAfterInput};
+    use safeguard_domain::looked_after::{
+        ChangeInput, PeriodInput, Placement, PlacementType, ReasonEpisodeCeased, ReasonPlaceChange,
+    };
+    use safeguard_domain::{FlagType, LegalStatus, LookedAfterSection, PrimaryNeed};
+    use safeguard_domain::{NhsNumber, ScreeningOutcome};
+    for b in backends().await {
+        let (app, clock) = demo_app(b.store.clone()).await;
+        let front = signed_in(&app, "front.door@demo.safeguard.test").await;
+        let child =
+            decided_referral(&app, ScreeningOutcome::StrategyDiscussion, "Flagfollows").await;
+        let record = app.view_child(&front, child).await.unwrap();
+        let nhs = NhsNumber::from_nine_digits(998_000_301).unwrap();
+        app.update_child(
+            &front,
+            child,
+            same_child_with(&record.child, Some(nhs.clone())),
+        )
+        .await
+        .unwrap();
+        let lac = |b: &Backend| {
+            let store = b.store.clone();
+            async move {
+                let mut tx = store.begin().await.unwrap();
+                let mut flags: Vec<_> = tx
+                    .flags_of_child(child)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|f| f.kind == FlagType::LookedAfter)
+                    .map(|f| (f.section, f.start, f.end, f.nhs_number.clone()))
+                    .collect();
+                flags.sort_by_key(|f| f.1);
+                flags
+            }
+        };
+        assert!(lac(&b).await.is_empty(), "{}", b.name);
+        let case = app.view_child(&front, child).await.unwrap().cases[0]
+            .case
+            .clone();
+        let place = |on, legal_status| PeriodInput {
+            on,
+            legal_status,
+            placement: Placement {
+                kind: PlacementType::FosterOther,
+                provider: None,
+                postcode: None,
+                la: None,
+            },
+        };
+        let day0 = app.today();
+        let id = app
+            .start_looked_after(
+                &front,
+                case.id,
+                StartLookedAfterInput {
+                    need: PrimaryNeed::AbuseOrNeglect,
+                    period: place(day0, LegalStatus::Section20Single),
+                    version: case.version,
+                },
+            )
+            .await
+            .unwrap();
+        // Started under s20: one LAC flag, from the episode, on the child's NHS number.
+        assert_eq!(
+            lac(&b).await,
+            vec![(
+                Some(LookedAfterSection::S20Accommodation),
+                day0,
+                None,
+                nhs.clone()
+            )],
+            "{}",
+            b.name
+        );
+        // Onto an EPO (not shared by CP-IS): the s20 flag ends that day and none is open.
+        clock.set("2026-11-25T10:00:00Z".parse().unwrap());
+        let day1 = app.today();
+        let change = |on, status| {
+            LookedAfterUpdate::Change(ChangeInput {
+                period: place(on, status),
+                carer_changed: false,
+                reason: None::<ReasonPlaceChange>,
+            })
+        };
+        app.record_looked_after(
+            &front,
+            id,
+            1,
+            change(day1, LegalStatus::EmergencyProtectionOrder),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            lac(&b).await,
+            vec![(
+                Some(LookedAfterSection::S20Accommodation),
+                day0,
+                Some(day1),
+                nhs.clone()
+            )]
+        );
+        // Then a full care order: a new s31 flag from that day.
+        clock.set("2026-11-30T10:00:00Z".parse().unwrap());
+        let day2 = app.today();
+        app.record_looked_after(&front, id, 2, change(day2, LegalStatus::FullCareOrder))
+            .await
+            .unwrap();
+        let now = lac(&b).await;
+        assert_eq!(now.len(), 2, "{now:?}");
+        assert_eq!(
+            now[1],
+            (
+                Some(LookedAfterSection::S31CareOrder),
+                day2,
+                None,
+                nhs.clone()
+            )
+        );
+        // The episode ends: the s31 flag ends the same day and stays visible (T14).
+        clock.set("2026-12-03T10:00:00Z".parse().unwrap());
+        let day3 = app.today();
+        app.record_looked_after(
+            &front,
+            id,
+            3,
+            LookedAfterUpdate::End {
+                on: day3,
+                reason: ReasonEpisodeCeased::ReturnedHomePlanned,
+            },
+        )
+        .await
+        .unwrap();
+        let ended = lac(&b).await;
+        assert_eq!(ended[1].2, Some(day3), "{ended:?}");
+        let ed = signed_in(&app, "ed.clinician@demo.safeguard.test").await;
+        let seen = app
+            .check_a_child(&ed, nhs.as_str(), safeguard_domain::CareSetting::Scheduled)
+            .await
+            .unwrap();
+        assert_eq!(
+            seen.flags.len(),
+            2,
+            "both periods stay visible after they end"
+        );
+        // One chronology line per flag raised, not one per save.
+        let raised = app
+            .view_child(&front, child)
+            .await
+            .unwrap()
+            .chronology
+            .iter()
+            .filter(|l| l.entry.kind == safeguard_domain::ChronologyKind::Flag)
+            .count();
+        assert_eq!(raised, 2, "{}", b.name);
+        assert_eq!(app.verify_audit().await.unwrap().first_bad, None);
         b.finish().await;
     }
 }

@@ -100,6 +100,10 @@ pub struct ServeArgs {
     /// ends (T14; default 12, the London procedures' window).
     #[arg(long, value_name = "MONTHS", env = "SAFEGUARD_FLAG_VISIBLE_MONTHS")]
     pub flag_visible_months: Option<u32>,
+    /// Local rules (front-door red, amber and green targets by urgency, in hours) from a
+    /// safeguard.toml; without one the documented defaults apply (docs/operating.md).
+    #[arg(long, value_name = "FILE", env = "SAFEGUARD_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// `safeguard audit ...`.

@@ -6,7 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
+use safeguard_app::config::LocalRules;
 use safeguard_app::{App, AppConfig};
 use safeguard_domain::SystemClock;
 use safeguard_store::Store;
@@ -118,15 +119,29 @@ pub async fn open_store(url: &DatabaseUrl) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-/// Opens the store and builds the application over it with the system clock.
-pub async fn open_app(given: Option<&DatabaseUrl>, demo: bool) -> anyhow::Result<App> {
-    open_app_with(given, demo, None).await
+/// Reads a `safeguard.toml`; the error names the file and the bad key or value.
+pub fn read_config(path: &std::path::Path) -> anyhow::Result<LocalRules> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    LocalRules::from_toml(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "the configuration file {} is not valid: {e}",
+            path.display()
+        )
+    })
 }
 
-/// Like [`open_app`], with the flag visibility window set (T14), when given.
+/// Opens the store and builds the application over it with the system clock.
+pub async fn open_app(given: Option<&DatabaseUrl>, demo: bool) -> anyhow::Result<App> {
+    open_app_with(given, demo, LocalRules::default(), None).await
+}
+
+/// Opens the store and builds the application with these local rules and, when given, the flag
+/// visibility window (T14).
 pub async fn open_app_with(
     given: Option<&DatabaseUrl>,
     demo: bool,
+    rules: LocalRules,
     flag_visible_months: Option<u32>,
 ) -> anyhow::Result<App> {
     let url = DatabaseUrl::or_default(given);
@@ -135,6 +150,7 @@ pub async fn open_app_with(
     let config = AppConfig {
         demo,
         flag_visible_months: flag_visible_months.unwrap_or(defaults.flag_visible_months),
+        rag: rules.rag,
         ..defaults
     };
     App::new(store, Arc::new(SystemClock), config)

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use safeguard_app::App;
+use safeguard_app::config::LocalRules;
 use safeguard_domain::Agency;
 use safeguard_domain::flags::export_csv;
 
@@ -109,7 +110,7 @@ async fn local_authority(app: &App, named: Option<&str>) -> anyhow::Result<Agenc
 async fn import(db: Option<&DatabaseUrl>, args: ImportArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let app = open_app_with(db, false, None).await?;
+    let app = open_app_with(db, false, LocalRules::default(), None).await?;
     let la = local_authority(&app, args.la.as_deref()).await?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -154,7 +155,7 @@ async fn import(db: Option<&DatabaseUrl>, args: ImportArgs) -> anyhow::Result<()
 }
 
 async fn export(db: Option<&DatabaseUrl>, args: ExportArgs) -> anyhow::Result<()> {
-    let app = open_app_with(db, false, args.flag_visible_months).await?;
+    let app = open_app_with(db, false, LocalRules::default(), args.flag_visible_months).await?;
     let la = match &args.la {
         Some(code) => Some(local_authority(&app, Some(code)).await?.id),
         None => None,
@@ -174,7 +175,7 @@ async fn export(db: Option<&DatabaseUrl>, args: ExportArgs) -> anyhow::Result<()
 }
 
 async fn coverage(db: Option<&DatabaseUrl>, args: CoverageArgs) -> anyhow::Result<()> {
-    let app = open_app_with(db, false, None).await?;
+    let app = open_app_with(db, false, LocalRules::default(), None).await?;
     let la = match &args.la {
         Some(code) => Some(local_authority(&app, Some(code)).await?.id),
         None => None,

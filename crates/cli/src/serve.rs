@@ -5,13 +5,17 @@ use std::net::SocketAddr;
 use anyhow::Context;
 
 use crate::args::ServeArgs;
-use crate::database::{DatabaseUrl, open_app_with};
+use crate::database::{DatabaseUrl, open_app_with, read_config};
 use crate::demo;
 use crate::errors::explain;
 
 /// Runs the web application until Ctrl-C.
 pub async fn run(db: Option<&DatabaseUrl>, args: ServeArgs) -> anyhow::Result<()> {
-    let app = open_app_with(db, args.demo, args.flag_visible_months).await?;
+    let rules = match &args.config {
+        Some(path) => read_config(path)?,
+        None => safeguard_app::config::LocalRules::default(),
+    };
+    let app = open_app_with(db, args.demo, rules, args.flag_visible_months).await?;
     let url = browser_url(args.addr);
     println!("safeguard ({} database) at {url}", app.backend_name());
     let demo_logins = if args.demo {

@@ -891,7 +891,7 @@ fn flags_coverage_gives_the_share_with_an_nhs_number() {
         "{text}"
     );
     assert!(
-        text.contains("Looked after (s31, s38, s20): 1 of 1"),
+        text.contains("Looked after (s31, s38, s20): 3 of 3"),
         "{text}"
     );
     assert!(text.contains("Coverage: 100% (ready"), "{text}");
@@ -899,4 +899,46 @@ fn flags_coverage_gives_the_share_with_an_nhs_number() {
         serde_json::from_str(&ok(&db.run(&["flags", "coverage", "--json"]))).unwrap();
     assert_eq!(json["on_plan"], 2);
     assert_eq!(json["ready_for_go_live"], true);
+}
+
+#[test]
+fn a_bad_config_file_is_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("safeguard.toml");
+    std::fs::write(
+        &bad,
+        "[front_door.urgent]\ngreen_hours = 6\namber_hours = 3\n",
+    )
+    .unwrap();
+    let err = fails(&run_in(
+        dir.path(),
+        &[
+            "serve",
+            "--config",
+            bad.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ],
+        None,
+    ));
+    assert!(err.contains("front_door.urgent.amber_hours"), "{err}");
+    std::fs::write(&bad, "[front_door.urgent]\ngren_hours = 6\n").unwrap();
+    let err = fails(&run_in(
+        dir.path(),
+        &[
+            "serve",
+            "--config",
+            bad.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ],
+        None,
+    ));
+    assert!(err.contains("gren_hours"), "{err}");
+    let err = fails(&run_in(
+        dir.path(),
+        &["serve", "--config", "missing.toml", "--addr", "127.0.0.1:0"],
+        None,
+    ));
+    assert!(err.contains("missing.toml"), "{err}");
 }

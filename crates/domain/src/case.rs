@@ -139,6 +139,11 @@ pub enum RecordForm {
     Protection,
     /// The conclusion of a child and family assessment.
     Assessment,
+    /// A looked-after episode (its legal status and placement) started from the case.
+    LookedAfter,
+    /// The early help episode a step down leads to: its lead practitioner and plan, and its
+    /// end or step up (`EARLY_HELP` exits are recorded on the episode, never as a bare step).
+    EarlyHelp,
 }
 
 impl RecordForm {
@@ -149,6 +154,8 @@ impl RecordForm {
             RecordForm::Conference(k) => format!("conference/{}", k.code()),
             RecordForm::Protection => "protection".to_owned(),
             RecordForm::Assessment => "assessment".to_owned(),
+            RecordForm::LookedAfter => "looked-after".to_owned(),
+            RecordForm::EarlyHelp => "early-help".to_owned(),
         }
     }
 
@@ -167,6 +174,8 @@ impl RecordForm {
             }
             RecordForm::Protection => "Record police protection or an emergency protection order",
             RecordForm::Assessment => "Record the assessment's outcome",
+            RecordForm::LookedAfter => "Start a looked-after episode",
+            RecordForm::EarlyHelp => "Start the early help episode",
         }
     }
 }
@@ -340,6 +349,11 @@ impl Case {
             (S::CfAssessment, E::CinPlanStarted | E::StrategyDiscussionHeld | E::Closed(_)) => {
                 Some(RecordForm::Assessment)
             }
+            // Spec §1.4 "any state -> LOOKED_AFTER": the episode's legal status, placement and
+            // review clock (T13) are recorded with the step.
+            (_, E::BecameLookedAfter(_)) => Some(RecordForm::LookedAfter),
+            // `EARLY_HELP -> REFERRAL_RECEIVED | CLOSED`: a step up or the episode's closure.
+            (S::EarlyHelp, E::ReferralReceived | E::EarlyHelpEnded) => Some(RecordForm::EarlyHelp),
             _ => None,
         }
     }
@@ -885,7 +899,7 @@ impl Case {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codes::ClosureReason;
+    use crate::codes::{ClosureReason, LegalStatus};
     use jiff::civil::date;
 
     fn cal() -> Calendar {
@@ -1721,7 +1735,11 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e, CaseEvent::Closed(_) | CaseEvent::CinPlanStarted))
         );
-        assert_eq!(case.record_forms(), vec![RecordForm::Assessment]);
+        // Becoming looked after is open from any state, on its own form (spec §1.4).
+        assert_eq!(
+            case.record_forms(),
+            vec![RecordForm::Assessment, RecordForm::LookedAfter]
+        );
         case.conclude_assessment(
             date(2026, 3, 20),
             conclusion(AssessmentOutcome::CloseNoFurtherAction, Some("not needed")),
@@ -1764,5 +1782,29 @@ mod tests {
         let json = r#"{"on":"2026-03-02","event":{"event":"core_group_met"},"note":"","category":null,"recorded_by":"0190d5a4-0000-7000-8000-000000000000","recorded_at":"2026-03-02T10:00:00Z"}"#;
         let step: CaseStep = serde_json::from_str(json).unwrap();
         assert_eq!(step.record, None);
+    }
+
+    #[test]
+    fn early_help_exits_and_looked_after_are_recorded_on_their_episodes_only() {
+        let case = opened(ScreeningOutcome::EarlyHelp, date(2026, 3, 2));
+        assert_eq!(case.state, CaseState::EarlyHelp);
+        // Spec §1.4 EARLY_HELP -> REFERRAL_RECEIVED | CLOSED, and any state -> LOOKED_AFTER:
+        // allowed by the state machine, but never as a bare one-line step.
+        let next = case.next_events();
+        assert!(next.contains(&CaseEvent::ReferralReceived));
+        assert!(next.contains(&CaseEvent::EarlyHelpEnded));
+        assert!(
+            case.step_form_events().is_empty(),
+            "{:?}",
+            case.step_form_events()
+        );
+        assert_eq!(
+            case.record_forms(),
+            vec![RecordForm::EarlyHelp, RecordForm::LookedAfter]
+        );
+        assert_eq!(
+            case.record_needed(CaseEvent::BecameLookedAfter(LegalStatus::FullCareOrder)),
+            Some(RecordForm::LookedAfter)
+        );
     }
 }

@@ -23,6 +23,7 @@ use crate::coded::coded_enum;
 use crate::codes::LookedAfterSection;
 use crate::ids::{AgencyId, ChildId, PractitionerId};
 use crate::journey::{CaseEvent, CaseState, transition};
+use crate::looked_after::LookedAfterEpisode;
 use crate::model::{Agency, Child};
 use crate::nhs::NhsNumber;
 use crate::timescales::{RuleId, due_date, rule};
@@ -379,11 +380,56 @@ pub fn derive_flags(facts: ChildFlagFacts<'_>, spans: &[FlagSpan]) -> Derived {
     out
 }
 
-/// The spans of all of a child's cases, oldest case first.
-pub fn child_spans(cases: &[Case]) -> Vec<FlagSpan> {
+/// The spans of all of a child's cases, oldest case first, then of their periods of care. Where a
+/// looked-after episode records the period a case began (its `case`), the episode's rows are the
+/// record of the legal status and its end, so that case's own looked-after span gives way to them.
+pub fn child_spans(cases: &[Case], episodes: &[LookedAfterEpisode]) -> Vec<FlagSpan> {
     let mut cases: Vec<&Case> = cases.iter().collect();
     cases.sort_by_key(|c| (c.referral_on, c.id));
-    cases.into_iter().flat_map(case_spans).collect()
+    let recorded = |case: CaseId| episodes.iter().any(|e| e.case == Some(case));
+    let mut spans: Vec<FlagSpan> = cases
+        .into_iter()
+        .flat_map(|c| {
+            let skip_care = recorded(c.id);
+            case_spans(c)
+                .into_iter()
+                .filter(move |s| !(skip_care && matches!(s.kind, SpanKind::LookedAfter(_))))
+        })
+        .collect();
+    spans.extend(episodes.iter().flat_map(episode_spans));
+    spans
+}
+
+/// The periods of care an SSDA903 episode gives CP-IS: one span for each run of rows whose legal
+/// status shares the same section (C2 s31, C1 s38, V2/V3/V4 s20; spec §6.1), from the run's
+/// first `DECOM` to the next row that changes the section, or the episode's `DEC`. Rows under a
+/// status CP-IS does not share (an EPO, remand, a placement order) give no span, so a child
+/// moved from s20 onto an EPO loses the LAC flag that day and gets it back under s31.
+pub fn episode_spans(episode: &LookedAfterEpisode) -> Vec<FlagSpan> {
+    let mut spans = Vec::new();
+    let mut open: Option<FlagSpan> = None;
+    for (i, period) in episode.periods.iter().enumerate() {
+        let section = period.legal_status.cp_is_section();
+        let same = matches!(
+            (&open, section),
+            (Some(FlagSpan { kind: SpanKind::LookedAfter(s), .. }), Some(now)) if *s == now
+        );
+        if same {
+            continue;
+        }
+        spans.extend(open.take().map(|s| s.ended(period.from)));
+        open = section.map(|s| FlagSpan {
+            kind: SpanKind::LookedAfter(s),
+            start: period.from,
+            end: None,
+            source_ref: format!("episode:{}:period:{i}", episode.id),
+        });
+    }
+    spans.extend(open.map(|s| match &episode.end {
+        Some(end) => s.ended(end.on),
+        None => s,
+    }));
+    spans
 }
 
 /// The last day a flag that ended on `end` is still shown: T14 from the table of timescales,

@@ -13,13 +13,16 @@ pub mod clock;
 pub mod clocks;
 mod coded;
 pub mod codes;
+pub mod early_help;
 pub mod flags;
 pub mod ids;
 pub mod journey;
 pub mod linkage;
+pub mod looked_after;
 pub mod model;
 pub mod nhs;
 pub mod postcode;
+pub mod rag;
 pub mod records;
 pub mod referral;
 pub mod timescales;
@@ -32,6 +35,7 @@ pub use case::{Case, CaseClock, CaseError, CaseId, CaseStep, RecordForm};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use clocks::ClockStatus;
 pub use codes::*;
+pub use early_help::{EarlyHelpEpisode, EarlyHelpId};
 pub use flags::{
     AccessNotification, AccessNotificationId, CareSetting, Flag, FlagAccess, FlagAccessId, FlagId,
     FlagSource, FlagType, LaContact, NoticeState,
@@ -44,6 +48,7 @@ pub use journey::{CaseEvent, CaseState, TransitionError};
 pub use linkage::{
     DuplicatePair, DuplicateReport, Evidence, LinkDecision, LinkDecisionId, LinkSubject, Reversal,
 };
+pub use looked_after::{LookedAfterEpisode, LookedAfterId, looked_after_on};
 pub use model::*;
 pub use nhs::NhsNumber;
 pub use postcode::Postcode;

@@ -193,6 +193,9 @@ pub struct Referral {
     pub communication_needs: String,
     /// The decision, once made.
     pub decision: Option<ScreeningDecision>,
+    /// The early help episode this referral steps up from: the front door sees its history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_help: Option<crate::early_help::EarlyHelpId>,
 }
 
 impl Referral {

@@ -91,11 +91,16 @@ pub enum RuleId {
     /// T14: a CP-IS flag stays visible to health for 12 months after the plan or looked-after
     /// status ends (London procedures; a local default, configurable).
     T14FlagVisibleAfterEnd,
+    /// EH1: complete the early help assessment. No national rule (spec §1.4 `EARLY_HELP`:
+    /// timer "local"); local default 30 working days from the start of the episode.
+    EarlyHelpAssessment,
+    /// EH2: review the early help plan. No national rule; local default every 6 weeks.
+    EarlyHelpReview,
 }
 
 impl RuleId {
     /// Every rule id, in table order.
-    pub const ALL: [RuleId; 16] = [
+    pub const ALL: [RuleId; 18] = [
         RuleId::T1ReferralDecision,
         RuleId::T2ReferrerFeedback,
         RuleId::T3Assessment,
@@ -112,6 +117,8 @@ impl RuleId {
         RuleId::T13LacSecondReview,
         RuleId::T13LacLaterReview,
         RuleId::T14FlagVisibleAfterEnd,
+        RuleId::EarlyHelpAssessment,
+        RuleId::EarlyHelpReview,
     ];
 }
 
@@ -334,10 +341,37 @@ const T14: Rule = Rule {
              §9.7 (not in the spec §1.2 table)",
 };
 
+const EH1: Rule = Rule {
+    id: RuleId::EarlyHelpAssessment,
+    code: "EH1",
+    name: "Complete the early help assessment",
+    start_event: "Early help episode started (lead practitioner appointed)",
+    amount: 30,
+    unit: Unit::WorkingDays,
+    force: Force::LocalDefault,
+    source: "Working Together to Safeguard Children 2023 chapter 2 (early help): no national \
+             timescale; spec §1.2 has no row and §1.4 gives EARLY_HELP a local timer; local \
+             default: 30 working days (six weeks), as many partnerships set",
+};
+
+const EH2: Rule = Rule {
+    id: RuleId::EarlyHelpReview,
+    code: "EH2",
+    name: "Review the early help plan with the family",
+    start_event: "Early help plan agreed, or its last review",
+    amount: 42,
+    unit: Unit::CalendarDays,
+    force: Force::LocalDefault,
+    source: "Working Together to Safeguard Children 2023 chapter 2 (early help): no national \
+             timescale; spec §1.2 has no row and §1.4 gives EARLY_HELP a local timer; local \
+             default: every 6 weeks, as many partnerships' team-around-the-family reviews run",
+};
+
 /// Every statutory timescale, in the order of the spec's table (T1 to T13), then the CP-IS
-/// window (T14, spec §6.1).
+/// window (T14, spec §6.1), then the local early help rules (EH1, EH2), which the spec leaves
+/// to each partnership.
 pub const RULES: &[Rule] = &[
-    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13A, T13B, T13C, T14,
+    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13A, T13B, T13C, T14, EH1, EH2,
 ];
 
 /// The rule with this id.
@@ -359,6 +393,8 @@ pub fn rule(id: RuleId) -> &'static Rule {
         RuleId::T13LacSecondReview => &T13B,
         RuleId::T13LacLaterReview => &T13C,
         RuleId::T14FlagVisibleAfterEnd => &T14,
+        RuleId::EarlyHelpAssessment => &EH1,
+        RuleId::EarlyHelpReview => &EH2,
     }
 }
 
@@ -427,6 +463,9 @@ mod tests {
     #[case::t13b(RuleId::T13LacSecondReview, date(2025, 5, 31), date(2025, 8, 31))]
     #[case::t13c(RuleId::T13LacLaterReview, date(2025, 5, 31), date(2025, 11, 30))]
     #[case::t14(RuleId::T14FlagVisibleAfterEnd, date(2025, 2, 28), date(2026, 2, 28))]
+    // 2025-12-01 + 30 WD skipping 25, 26 December and 1 January.
+    #[case::eh1(RuleId::EarlyHelpAssessment, date(2025, 12, 1), date(2026, 1, 15))]
+    #[case::eh2(RuleId::EarlyHelpReview, date(2026, 1, 30), date(2026, 3, 13))]
     fn due_dates(#[case] id: RuleId, #[case] start: Date, #[case] expected: Date) {
         let cal = Calendar::england_and_wales();
         assert_eq!(due_date(rule(id), start, &cal), expected);
@@ -465,6 +504,7 @@ mod tests {
     fn the_table_runs_t1_to_t14_in_order() {
         let numbers: Vec<u32> = RULES
             .iter()
+            .filter(|r| r.code.starts_with('T'))
             .map(|r| {
                 r.code
                     .trim_start_matches('T')
@@ -477,6 +517,13 @@ mod tests {
         distinct.dedup();
         assert_eq!(distinct, (1..=14).collect::<Vec<u32>>());
         assert!(numbers.is_sorted());
+        // The local early help rules follow the statutory table.
+        let local: Vec<&str> = RULES
+            .iter()
+            .skip_while(|r| r.code.starts_with('T'))
+            .map(|r| r.code)
+            .collect();
+        assert_eq!(local, ["EH1", "EH2"]);
     }
 
     #[rstest]
@@ -486,6 +533,7 @@ mod tests {
     #[case::feedback_is_local(RuleId::T2ReferrerFeedback, Force::LocalDefault)]
     #[case::strategy_is_local(RuleId::T4StrategyDiscussion, Force::LocalDefault)]
     #[case::unborn_is_local(RuleId::T10UnbornFirstReview, Force::LocalDefault)]
+    #[case::early_help_is_local(RuleId::EarlyHelpReview, Force::LocalDefault)]
     fn each_rule_says_how_binding_it_is(#[case] id: RuleId, #[case] force: Force) {
         assert_eq!(rule(id).force, force);
         if force == Force::LocalDefault {

@@ -81,6 +81,13 @@ pub enum Action {
     /// Work a local authority's access notifications (its inbox), mark them seen or actioned,
     /// and read its flag coverage.
     ManageFlagNotices,
+    /// Start an early help episode for a child (a step down, or an agency's own).
+    StartEarlyHelp,
+    /// Read an early help episode (and the child's name needed to read it), not the rest of
+    /// the case file.
+    ViewEarlyHelp,
+    /// Record on an early help episode: assessment, plan, reviews, step up, closure.
+    EditEarlyHelp,
 }
 
 /// What the policy needs to know about a child.
@@ -123,6 +130,15 @@ pub struct MeetingFacts {
     pub attendees: Vec<PractitionerId>,
 }
 
+/// What the policy needs to know about an early help episode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EarlyHelpFacts {
+    /// The child the episode is about.
+    pub child: ChildFacts,
+    /// The episode's lead practitioner.
+    pub lead: Option<PractitionerId>,
+}
+
 /// The record the action is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource<'a> {
@@ -136,6 +152,8 @@ pub enum Resource<'a> {
     FrontDoor(AgencyId),
     /// The record of a strategy discussion or conference.
     Meeting(&'a MeetingFacts),
+    /// An early help episode.
+    EarlyHelp(&'a EarlyHelpFacts),
     /// The system as a whole (administration, search, creating records).
     System,
 }
@@ -299,13 +317,32 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Cont
                 )
             }
         }
+        // Early help may be started by anyone who works with the child: the case worker who
+        // steps it down, or the DSL of the child's setting for a concern below the threshold
+        // (spec §1.4 CONCERN -> EARLY_HELP; WT 2023 ch 2: a lead practitioner from any agency).
+        (Action::StartEarlyHelp, Resource::Child(facts)) => child_access(actor, facts),
+        (Action::ViewEarlyHelp | Action::EditEarlyHelp, Resource::EarlyHelp(e)) => {
+            let case = child_access(actor, &e.child);
+            if case.is_permit() || no_case_data(actor).is_some() {
+                case
+            } else if e.lead == Some(actor.practitioner) {
+                // Issue 3: the lead practitioner (in a school, health or the voluntary sector)
+                // sees the episode they lead, and nothing else of the case file.
+                Decision::Permit("lead practitioner of this early help episode")
+            } else {
+                Decision::Deny(
+                    "an early help episode is seen by its lead practitioner and those who work on the case",
+                )
+            }
+        }
         (
-            Action::ViewChild | Action::EditChild,
+            Action::ViewChild | Action::EditChild | Action::StartEarlyHelp,
             Resource::System
             | Resource::Concern(_)
             | Resource::Referral(_)
             | Resource::FrontDoor(_)
-            | Resource::Meeting(_),
+            | Resource::Meeting(_)
+            | Resource::EarlyHelp(_),
         ) => Decision::Deny("no child named"),
         (
             Action::RecordConcern
@@ -315,7 +352,9 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Cont
             | Action::ScreenReferrals
             | Action::ViewMeeting
             | Action::LookUpFlags
-            | Action::ManageFlagNotices,
+            | Action::ManageFlagNotices
+            | Action::ViewEarlyHelp
+            | Action::EditEarlyHelp,
             _,
         ) => Decision::Deny("this action does not apply to that record"),
     }
@@ -381,7 +420,10 @@ pub fn decide_setting(agency_kind: AgencyKind, action: Action) -> Decision {
         | Action::ViewReferral
         | Action::ScreenReferrals
         | Action::ViewMeeting
-        | Action::ManageFlagNotices => Decision::Deny("this needs a practitioner"),
+        | Action::ManageFlagNotices
+        | Action::StartEarlyHelp
+        | Action::ViewEarlyHelp
+        | Action::EditEarlyHelp => Decision::Deny("this needs a practitioner"),
     }
 }
 
@@ -1044,6 +1086,123 @@ mod tests {
         }
         assert!(
             !decide_system(&writer, Action::ScreenReferrals, Resource::FrontDoor(w.la)).is_permit()
+        );
+    }
+
+    #[rstest]
+    #[case(
+        Who::TeacherOfSetting,
+        true,
+        Some("lead practitioner of this early help episode")
+    )]
+    #[case(
+        Who::PoliceLead,
+        true,
+        Some("lead practitioner of this early help episode")
+    )]
+    #[case(
+        Who::Clinician,
+        true,
+        Some("lead practitioner of this early help episode")
+    )]
+    #[case(Who::AllocatedSocialWorker, false, Some("allocated worker"))]
+    #[case(
+        Who::OwningTeamSocialWorker,
+        false,
+        Some("member of the team that owns the case")
+    )]
+    #[case(
+        Who::DslOfSetting,
+        false,
+        Some("designated safeguarding lead for the child's setting")
+    )]
+    #[case(Who::TeacherOfSetting, false, None)]
+    #[case(Who::PoliceLead, false, None)]
+    #[case(Who::OtherTeamSocialWorker, false, None)]
+    #[case(Who::DslOfOtherSetting, false, None)]
+    #[case(Who::Admin, true, None)]
+    #[case(Who::Analyst, true, None)]
+    #[case(Who::NoRoles, false, None)]
+    fn the_lead_practitioner_sees_the_episode_they_lead_and_nothing_else(
+        #[case] who: Who,
+        #[case] leads: bool,
+        #[case] permitted_because: Option<&'static str>,
+    ) {
+        let w = world();
+        let a = actor(&w, who);
+        let e = EarlyHelpFacts {
+            child: facts_for(&w, who),
+            lead: Some(if leads { w.me } else { PractitionerId::new() }),
+        };
+        let ctx = Context::default();
+        for action in [Action::ViewEarlyHelp, Action::EditEarlyHelp] {
+            let d = decide(&a, action, Resource::EarlyHelp(&e), &ctx);
+            match permitted_because {
+                Some(reason) => assert_eq!(d, Decision::Permit(reason), "{who:?} {action:?}"),
+                None => assert!(!d.is_permit(), "{who:?} {action:?} was permitted: {d:?}"),
+            }
+        }
+        // Leading early help never opens the case file.
+        if leads
+            && !matches!(
+                who,
+                Who::AllocatedSocialWorker | Who::OwningTeamSocialWorker
+            )
+        {
+            let child = decide(&a, Action::ViewChild, Resource::Child(&e.child), &ctx);
+            assert!(!child.is_permit(), "{who:?} sees the case file: {child:?}");
+        }
+    }
+
+    #[rstest]
+    #[case(Who::OwningTeamSocialWorker, true)]
+    #[case(Who::AllocatedSocialWorker, true)]
+    #[case(Who::DslOfSetting, true)]
+    #[case(Who::DslOfOtherSetting, false)]
+    #[case(Who::TeacherOfSetting, false)]
+    #[case(Who::Admin, false)]
+    #[case(Who::Analyst, false)]
+    fn early_help_is_started_by_those_who_work_with_the_child(
+        #[case] who: Who,
+        #[case] permitted: bool,
+    ) {
+        let w = world();
+        let facts = facts_for(&w, who);
+        let ctx = Context::default();
+        let d = decide(
+            &actor(&w, who),
+            Action::StartEarlyHelp,
+            Resource::Child(&facts),
+            &ctx,
+        );
+        assert_eq!(d.is_permit(), permitted, "{who:?} {d:?}");
+        let none = decide(
+            &actor(&w, who),
+            Action::StartEarlyHelp,
+            Resource::System,
+            &ctx,
+        );
+        assert_eq!(none, Decision::Deny("no child named"));
+    }
+
+    #[test]
+    fn an_early_help_denial_says_who_may_see_it() {
+        let w = world();
+        let e = EarlyHelpFacts {
+            child: w.facts.clone(),
+            lead: None,
+        };
+        let d = decide(
+            &actor(&w, Who::PoliceLead),
+            Action::ViewEarlyHelp,
+            Resource::EarlyHelp(&e),
+            &Context::default(),
+        );
+        assert_eq!(
+            d,
+            Decision::Deny(
+                "an early help episode is seen by its lead practitioner and those who work on the case"
+            )
         );
     }
 }

@@ -68,7 +68,9 @@ macro_rules! conformance_tests {
             cases_round_trip_with_optimistic_versions,
             linkage_decisions_and_the_duplicate_report,
             flags_are_keyed_on_their_source_and_found_by_nhs_number,
-            flag_accesses_and_access_notifications
+            flag_accesses_and_access_notifications,
+            early_help_episodes_round_trip_one_open_a_child,
+            looked_after_episodes_round_trip_one_open_a_child
         );
     };
     (@each $make:path, $($name:ident),+) => {
@@ -679,6 +681,7 @@ fn referral(
         household: vec![],
         communication_needs: String::new(),
         decision: None,
+        early_help: None,
     }
 }
 
@@ -1314,5 +1317,203 @@ pub async fn flag_accesses_and_access_notifications(h: &dyn Harness) {
     assert_eq!(
         tx.access_notifications(a.id, &limited).await.unwrap().len(),
         5
+    );
+}
+
+// --- early help and looked-after episodes ---
+
+/// A child and a practitioner in a fresh transaction, for the episode scenarios.
+async fn child_and_worker(tx: &mut Box<dyn safeguard_store::Tx>) -> (ChildId, Account) {
+    let c = child("Edie", "Episode", None, "NM1 2AB");
+    tx.insert_child(&ChildRow {
+        child: c.clone(),
+        owning_team: None,
+    })
+    .await
+    .unwrap();
+    let a = la();
+    let acc = account(
+        a.id,
+        "lead@example.test",
+        vec![Role::DesignatedSafeguardingLead],
+    );
+    tx.insert_agency(&a).await.unwrap();
+    tx.insert_account(&acc).await.unwrap();
+    (c.id, acc)
+}
+
+fn early_help(child: ChildId, lead: &Account) -> safeguard_domain::EarlyHelpEpisode {
+    use safeguard_domain::early_help::{EarlyHelpOrigin, LeadPractitioner};
+    safeguard_domain::EarlyHelpEpisode::start(
+        safeguard_domain::EarlyHelpId::new(),
+        child,
+        LeadPractitioner {
+            practitioner: lead.practitioner.id,
+            name: lead.practitioner.name.clone(),
+            agency: lead.practitioner.agency,
+            agency_name: "Northmoor".into(),
+        },
+        EarlyHelpOrigin::Agency,
+        date(2026, 3, 2),
+        "Attendance",
+        None,
+        &[],
+        date(2026, 11, 23),
+    )
+    .unwrap()
+}
+
+/// Early help episodes round-trip whole, are found by child and by lead, keep optimistic
+/// versions, and a child has at most one open (a second is a Conflict the database enforces).
+pub async fn early_help_episodes_round_trip_one_open_a_child(h: &dyn Harness) {
+    use safeguard_domain::early_help::EarlyHelpClosure;
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    let (child_id, lead) = child_and_worker(&mut tx).await;
+    let mut e = early_help(child_id, &lead);
+    tx.insert_early_help(&e).await.unwrap();
+    assert_eq!(tx.get_early_help(e.id).await.unwrap(), Some(e.clone()));
+    assert_eq!(
+        tx.early_help_led_by(lead.practitioner.id).await.unwrap(),
+        vec![e.clone()]
+    );
+    assert!(
+        tx.early_help_led_by(PractitionerId::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let second = early_help(child_id, &lead);
+    assert!(matches!(
+        tx.insert_early_help(&second).await,
+        Err(StoreError::Conflict {
+            what: "open early help episode"
+        })
+    ));
+    let stale = e.clone();
+    e.record_assessment(date(2026, 3, 10), "Routines", date(2026, 11, 23))
+        .unwrap();
+    e.version = 2;
+    tx.update_early_help(&e).await.unwrap();
+    let mut late = stale;
+    late.version = 2;
+    assert!(matches!(
+        tx.update_early_help(&late).await,
+        Err(StoreError::Conflict {
+            what: "early help episode"
+        })
+    ));
+    let mut missing = early_help(child_id, &lead);
+    missing.version = 2;
+    assert!(matches!(
+        tx.update_early_help(&missing).await,
+        Err(StoreError::NotFound("early help episode"))
+    ));
+    // Once closed, a new one may start.
+    e.close(
+        date(2026, 4, 1),
+        EarlyHelpClosure::OutcomesAchieved,
+        "",
+        date(2026, 11, 23),
+    )
+    .unwrap();
+    e.version = 3;
+    tx.update_early_help(&e).await.unwrap();
+    let mut next = early_help(child_id, &lead);
+    next.started_on = date(2026, 5, 1);
+    tx.insert_early_help(&next).await.unwrap();
+    assert_eq!(
+        tx.early_help_of_child(child_id).await.unwrap(),
+        vec![next, e]
+    );
+    tx.commit().await.unwrap();
+}
+
+fn looked_after(child: ChildId, on: jiff::civil::Date) -> safeguard_domain::LookedAfterEpisode {
+    use safeguard_domain::looked_after::{
+        LaCode, PeriodInput, Placement, PlacementProvider, PlacementType,
+    };
+    safeguard_domain::LookedAfterEpisode::start(
+        safeguard_domain::LookedAfterId::new(),
+        child,
+        None,
+        safeguard_domain::PrimaryNeed::AbuseOrNeglect,
+        PeriodInput {
+            on,
+            legal_status: safeguard_domain::LegalStatus::InterimCareOrder,
+            placement: Placement {
+                kind: PlacementType::FosterOther,
+                provider: Some(PlacementProvider::OwnLa),
+                postcode: Postcode::parse("NM2 3CD").ok(),
+                la: LaCode::parse("999").ok(),
+            },
+        },
+        &[],
+        date(2026, 11, 23),
+        PractitionerId::new(),
+        jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+    )
+    .unwrap()
+}
+
+/// Looked-after episodes round-trip whole with their periods, keep optimistic versions, and a
+/// child is in at most one open episode (the database refuses a second, even from a
+/// concurrent transaction's point of view).
+pub async fn looked_after_episodes_round_trip_one_open_a_child(h: &dyn Harness) {
+    use safeguard_domain::looked_after::ReasonEpisodeCeased;
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    let (child_id, _) = child_and_worker(&mut tx).await;
+    let mut e = looked_after(child_id, date(2026, 3, 2));
+    tx.insert_looked_after(&e).await.unwrap();
+    assert_eq!(tx.get_looked_after(e.id).await.unwrap(), Some(e.clone()));
+    assert!(matches!(
+        tx.insert_looked_after(&looked_after(child_id, date(2026, 4, 1)))
+            .await,
+        Err(StoreError::Conflict {
+            what: "open looked-after episode"
+        })
+    ));
+    let stale = e.clone();
+    e.record_review(
+        date(2026, 3, 20),
+        "Plan confirmed".into(),
+        date(2026, 11, 23),
+        PractitionerId::new(),
+        jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+    )
+    .unwrap();
+    e.version = 2;
+    tx.update_looked_after(&e).await.unwrap();
+    let mut late = stale;
+    late.version = 2;
+    assert!(matches!(
+        tx.update_looked_after(&late).await,
+        Err(StoreError::Conflict {
+            what: "looked-after episode"
+        })
+    ));
+    e.end(
+        date(2026, 6, 1),
+        ReasonEpisodeCeased::ReturnedHomePlanned,
+        date(2026, 11, 23),
+        PractitionerId::new(),
+    )
+    .unwrap();
+    e.version = 3;
+    tx.update_looked_after(&e).await.unwrap();
+    let next = looked_after(child_id, date(2026, 7, 1));
+    tx.insert_looked_after(&next).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(
+        tx.looked_after_of_child(child_id).await.unwrap(),
+        vec![next, e]
+    );
+    assert!(
+        tx.looked_after_of_child(ChildId::new())
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

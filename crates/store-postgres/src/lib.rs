@@ -20,8 +20,9 @@ use safeguard_domain::ids::Id;
 use safeguard_domain::{AccessNotification, AccessNotificationId, Flag, FlagAccess, FlagId};
 use safeguard_domain::{
     Agency, AgencyId, AgencyKind, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId,
-    ChildPerson, ChronologyEntry, ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement,
-    LinkDecision, LinkDecisionId, LinkSubject, NhsNumber, NotificationId, Person, Practitioner,
+    ChildPerson, ChronologyEntry, ChronologyKind, Concern, ConcernId, DuplicateReport,
+    EarlyHelpEpisode, EarlyHelpId, Involvement, LinkDecision, LinkDecisionId, LinkSubject,
+    LookedAfterEpisode, LookedAfterId, NhsNumber, NotificationId, Person, Practitioner,
     PractitionerId, Referral, ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
@@ -177,6 +178,8 @@ fn map_err(e: sqlx::Error) -> StoreError {
                 Some("agencies_urn_key") => "URN",
                 Some("agencies_la_code_key") => "DfE LA code",
                 Some("api_tokens_secret_hash_key") => "API token",
+                Some("looked_after_one_open") => "open looked-after episode",
+                Some("early_help_one_open") => "open early help episode",
                 _ => "record",
             };
             return StoreError::Conflict { what };
@@ -1624,6 +1627,48 @@ impl Tx for PostgresTx {
         Ok(())
     }
 
+    // --- early help and looked-after episodes ---
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_early_help(&mut self, e: &EarlyHelpEpisode) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO early_help_episodes (id, child_id, lead_id, version, started_on, \
+             closed_on, doc) VALUES ($1, $2, $3, $4, $5::date, $6::date, $7)",
+        )
+        .bind(e.id.as_uuid())
+        .bind(e.child.as_uuid())
+        .bind(e.lead.practitioner.as_uuid())
+        .bind(i64::from(e.version))
+        .bind(date_text(e.started_on))
+        .bind(e.end.as_ref().map(|x| date_text(x.on)))
+        .bind(to_doc(e)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_early_help(&mut self, e: &EarlyHelpEpisode) -> StoreResult<()> {
+        let q = sqlx::query(
+            "UPDATE early_help_episodes SET version = $1, lead_id = $2, closed_on = $3::date, \
+             doc = $4 WHERE id = $5 AND version = $1 - 1",
+        )
+        .bind(i64::from(e.version))
+        .bind(e.lead.practitioner.as_uuid())
+        .bind(e.end.as_ref().map(|x| date_text(x.on)))
+        .bind(to_doc(e)?)
+        .bind(e.id.as_uuid());
+        if self.write(q).await?.rows_affected() == 0 {
+            return Err(self
+                .missed_version(
+                    "SELECT version FROM early_help_episodes WHERE id = $1",
+                    e.id.as_uuid(),
+                    "early help episode",
+                )
+                .await);
+        }
+        Ok(())
+    }
+
     #[tracing::instrument(skip_all)]
     async fn flags_by_nhs(&mut self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>> {
         let rows = sqlx::query("SELECT doc FROM flags WHERE nhs_number = $1 ORDER BY start_on, id")
@@ -1638,6 +1683,25 @@ impl Tx for PostgresTx {
     async fn flags_of_child(&mut self, child: ChildId) -> StoreResult<Vec<Flag>> {
         self.docs_where(
             "SELECT doc FROM flags WHERE child_id = $1 ORDER BY start_on, id",
+            child.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_early_help(&mut self, id: EarlyHelpId) -> StoreResult<Option<EarlyHelpEpisode>> {
+        self.doc_by_id(
+            "SELECT doc FROM early_help_episodes WHERE id = $1",
+            id.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn early_help_of_child(&mut self, child: ChildId) -> StoreResult<Vec<EarlyHelpEpisode>> {
+        self.docs_where(
+            "SELECT doc FROM early_help_episodes WHERE child_id = $1 \
+             ORDER BY started_on DESC, id DESC",
             child.as_uuid(),
         )
         .await
@@ -1666,6 +1730,35 @@ impl Tx for PostgresTx {
         .bind(a.nhs_number.as_str())
         .bind(ts_text(a.at))
         .bind(to_doc(a)?);
+        self.write(q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn early_help_led_by(
+        &mut self,
+        lead: PractitionerId,
+    ) -> StoreResult<Vec<EarlyHelpEpisode>> {
+        self.docs_where(
+            "SELECT doc FROM early_help_episodes WHERE lead_id = $1 \
+             ORDER BY started_on DESC, id DESC",
+            lead.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_looked_after(&mut self, e: &LookedAfterEpisode) -> StoreResult<()> {
+        let q = sqlx::query(
+            "INSERT INTO looked_after_episodes (id, child_id, version, started_on, ended_on, doc) \
+             VALUES ($1, $2, $3, $4::date, $5::date, $6)",
+        )
+        .bind(e.id.as_uuid())
+        .bind(e.child.as_uuid())
+        .bind(i64::from(e.version))
+        .bind(date_text(e.started_on()))
+        .bind(e.end.as_ref().map(|x| date_text(x.on)))
+        .bind(to_doc(e)?);
         self.write(q).await?;
         Ok(())
     }
@@ -1730,6 +1823,28 @@ impl Tx for PostgresTx {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn update_looked_after(&mut self, e: &LookedAfterEpisode) -> StoreResult<()> {
+        let q = sqlx::query(
+            "UPDATE looked_after_episodes SET version = $1, ended_on = $2::date, doc = $3 \
+             WHERE id = $4 AND version = $1 - 1",
+        )
+        .bind(i64::from(e.version))
+        .bind(e.end.as_ref().map(|x| date_text(x.on)))
+        .bind(to_doc(e)?)
+        .bind(e.id.as_uuid());
+        if self.write(q).await?.rows_affected() == 0 {
+            return Err(self
+                .missed_version(
+                    "SELECT version FROM looked_after_episodes WHERE id = $1",
+                    e.id.as_uuid(),
+                    "looked-after episode",
+                )
+                .await);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn access_notifications(
         &mut self,
         la: AgencyId,
@@ -1758,5 +1873,30 @@ impl Tx for PostgresTx {
             .push_bind(i64::from(q.limit));
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(map_err)?;
         docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_looked_after(
+        &mut self,
+        id: LookedAfterId,
+    ) -> StoreResult<Option<LookedAfterEpisode>> {
+        self.doc_by_id(
+            "SELECT doc FROM looked_after_episodes WHERE id = $1",
+            id.as_uuid(),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn looked_after_of_child(
+        &mut self,
+        child: ChildId,
+    ) -> StoreResult<Vec<LookedAfterEpisode>> {
+        self.docs_where(
+            "SELECT doc FROM looked_after_episodes WHERE child_id = $1 \
+             ORDER BY started_on DESC, id DESC",
+            child.as_uuid(),
+        )
+        .await
     }
 }

@@ -15,8 +15,9 @@ use jiff::civil::Date;
 use safeguard_domain::{AccessNotification, AccessNotificationId, Flag, FlagAccess, FlagId};
 use safeguard_domain::{
     Agency, AgencyId, AgencyKind, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId,
-    ChildPerson, ChronologyEntry, ChronologyKind, Concern, ConcernId, DuplicateReport, Involvement,
-    LinkDecision, LinkDecisionId, LinkSubject, NhsNumber, NotificationId, Person, Practitioner,
+    ChildPerson, ChronologyEntry, ChronologyKind, Concern, ConcernId, DuplicateReport,
+    EarlyHelpEpisode, EarlyHelpId, Involvement, LinkDecision, LinkDecisionId, LinkSubject,
+    LookedAfterEpisode, LookedAfterId, NhsNumber, NotificationId, Person, Practitioner,
     PractitionerId, Referral, ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
 use safeguard_store::audit::{at_text, hash_event, payload_text};
@@ -114,6 +115,10 @@ fn map_err(e: sqlx::Error) -> StoreError {
                 "DfE LA code"
             } else if msg.contains("api_tokens.secret_hash") {
                 "API token"
+            } else if msg.contains("looked_after_episodes") {
+                "open looked-after episode"
+            } else if msg.contains("early_help_episodes") {
+                "open early help episode"
             } else {
                 "record"
             };
@@ -1561,6 +1566,59 @@ impl Tx for SqliteTx {
         .await
     }
 
+    // --- early help and looked-after episodes ---
+
+    async fn insert_early_help(&mut self, e: &EarlyHelpEpisode) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO early_help_episodes (id, child_id, lead_id, version, started_on, \
+             closed_on, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(e.id.to_string())
+        .bind(e.child.to_string())
+        .bind(e.lead.practitioner.to_string())
+        .bind(i64::from(e.version))
+        .bind(e.started_on.to_string())
+        .bind(e.end.as_ref().map(|x| x.on.to_string()))
+        .bind(to_doc(e)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_early_help(&mut self, e: &EarlyHelpEpisode) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE early_help_episodes SET version = ?1, lead_id = ?2, closed_on = ?3, doc = ?4 \
+             WHERE id = ?5 AND version = ?1 - 1",
+        )
+        .bind(i64::from(e.version))
+        .bind(e.lead.practitioner.to_string())
+        .bind(e.end.as_ref().map(|x| x.on.to_string()))
+        .bind(to_doc(e)?)
+        .bind(e.id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(self
+                .missed_version(
+                    "SELECT version FROM early_help_episodes WHERE id = ?",
+                    e.id.to_string(),
+                    "early help episode",
+                )
+                .await);
+        }
+        Ok(())
+    }
+
+    async fn get_early_help(&mut self, id: EarlyHelpId) -> StoreResult<Option<EarlyHelpEpisode>> {
+        self.doc_by_id(
+            "SELECT doc FROM early_help_episodes WHERE id = ?",
+            id.to_string(),
+        )
+        .await
+    }
+
     #[tracing::instrument(skip_all)]
     async fn update_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()> {
         let done = sqlx::query("UPDATE access_notifications SET state = ?, doc = ? WHERE id = ?")
@@ -1572,6 +1630,68 @@ impl Tx for SqliteTx {
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("access notification"));
+        }
+        Ok(())
+    }
+
+    async fn early_help_of_child(&mut self, child: ChildId) -> StoreResult<Vec<EarlyHelpEpisode>> {
+        self.docs_where(
+            "SELECT doc FROM early_help_episodes WHERE child_id = ? \
+             ORDER BY started_on DESC, id DESC",
+            child.to_string(),
+        )
+        .await
+    }
+
+    async fn early_help_led_by(
+        &mut self,
+        lead: PractitionerId,
+    ) -> StoreResult<Vec<EarlyHelpEpisode>> {
+        self.docs_where(
+            "SELECT doc FROM early_help_episodes WHERE lead_id = ? \
+             ORDER BY started_on DESC, id DESC",
+            lead.to_string(),
+        )
+        .await
+    }
+
+    async fn insert_looked_after(&mut self, e: &LookedAfterEpisode) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO looked_after_episodes (id, child_id, version, started_on, ended_on, doc) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(e.id.to_string())
+        .bind(e.child.to_string())
+        .bind(i64::from(e.version))
+        .bind(e.started_on().to_string())
+        .bind(e.end.as_ref().map(|x| x.on.to_string()))
+        .bind(to_doc(e)?)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_looked_after(&mut self, e: &LookedAfterEpisode) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE looked_after_episodes SET version = ?1, ended_on = ?2, doc = ?3 \
+             WHERE id = ?4 AND version = ?1 - 1",
+        )
+        .bind(i64::from(e.version))
+        .bind(e.end.as_ref().map(|x| x.on.to_string()))
+        .bind(to_doc(e)?)
+        .bind(e.id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(self
+                .missed_version(
+                    "SELECT version FROM looked_after_episodes WHERE id = ?",
+                    e.id.to_string(),
+                    "looked-after episode",
+                )
+                .await);
         }
         Ok(())
     }
@@ -1601,5 +1721,28 @@ impl Tx for SqliteTx {
             .push_bind(i64::from(q.limit));
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(map_err)?;
         docs(&rows)
+    }
+
+    async fn get_looked_after(
+        &mut self,
+        id: LookedAfterId,
+    ) -> StoreResult<Option<LookedAfterEpisode>> {
+        self.doc_by_id(
+            "SELECT doc FROM looked_after_episodes WHERE id = ?",
+            id.to_string(),
+        )
+        .await
+    }
+
+    async fn looked_after_of_child(
+        &mut self,
+        child: ChildId,
+    ) -> StoreResult<Vec<LookedAfterEpisode>> {
+        self.docs_where(
+            "SELECT doc FROM looked_after_episodes WHERE child_id = ? \
+             ORDER BY started_on DESC, id DESC",
+            child.to_string(),
+        )
+        .await
     }
 }

@@ -16,9 +16,10 @@ use safeguard_domain::{
 };
 use safeguard_domain::{
     Agency, AgencyId, ApiToken, ApiTokenId, Area, Case, CaseId, Child, ChildId, ChildPerson,
-    ChronologyEntry, Concern, ConcernId, DuplicateReport, Involvement, LinkDecision,
-    LinkDecisionId, LinkSubject, NhsNumber, NotificationId, Person, Postcode, Practitioner,
-    PractitionerId, Referral, ReferralId, Reversal, Team, TeamId,
+    ChronologyEntry, Concern, ConcernId, DuplicateReport, EarlyHelpEpisode, EarlyHelpId,
+    Involvement, LinkDecision, LinkDecisionId, LinkSubject, LookedAfterEpisode, LookedAfterId,
+    NhsNumber, NotificationId, Person, Postcode, Practitioner, PractitionerId, Referral,
+    ReferralId, Reversal, Team, TeamId,
 };
 
 pub use audit::{AuditEvent, AuditRecord, GENESIS_HASH, VerifyReport};
@@ -454,4 +455,36 @@ pub trait Tx: Send {
         la: AgencyId,
         q: &NoticeQuery,
     ) -> StoreResult<Vec<AccessNotification>>;
+    // --- early help and looked-after episodes ---
+    /// Starts an early help episode. Conflict (`what` = "open early help episode") when the
+    /// child already has one open.
+    async fn insert_early_help(&mut self, episode: &EarlyHelpEpisode) -> StoreResult<()>;
+    /// Saves an episode whose `version` is one more than the stored one; Conflict (`what` =
+    /// "early help episode") when someone else saved it first.
+    async fn update_early_help(&mut self, episode: &EarlyHelpEpisode) -> StoreResult<()>;
+    /// One early help episode.
+    async fn get_early_help(&mut self, id: EarlyHelpId) -> StoreResult<Option<EarlyHelpEpisode>>;
+    /// A child's early help episodes, newest first.
+    async fn early_help_of_child(&mut self, child: ChildId) -> StoreResult<Vec<EarlyHelpEpisode>>;
+    /// The episodes a practitioner leads, newest first.
+    async fn early_help_led_by(
+        &mut self,
+        lead: PractitionerId,
+    ) -> StoreResult<Vec<EarlyHelpEpisode>>;
+    /// Starts a looked-after episode. Conflict (`what` = "open looked-after episode") when the
+    /// child is already in an open one.
+    async fn insert_looked_after(&mut self, episode: &LookedAfterEpisode) -> StoreResult<()>;
+    /// Saves an episode whose `version` is one more than the stored one; Conflict (`what` =
+    /// "looked-after episode") when someone else saved it first.
+    async fn update_looked_after(&mut self, episode: &LookedAfterEpisode) -> StoreResult<()>;
+    /// One looked-after episode.
+    async fn get_looked_after(
+        &mut self,
+        id: LookedAfterId,
+    ) -> StoreResult<Option<LookedAfterEpisode>>;
+    /// A child's looked-after episodes, newest first.
+    async fn looked_after_of_child(
+        &mut self,
+        child: ChildId,
+    ) -> StoreResult<Vec<LookedAfterEpisode>>;
 }

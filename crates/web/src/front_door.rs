@@ -126,8 +126,10 @@ struct ReferralPage {
 #[template(path = "front_door.html")]
 struct QueuePage {
     chrome: Chrome,
-    queue: Vec<Referral>,
+    /// Each waiting referral with where it stands against the local RAG targets.
+    queue: Vec<(Referral, safeguard_domain::rag::Rag)>,
     today: jiff::civil::Date,
+    targets: safeguard_domain::rag::RagTargets,
 }
 
 #[derive(Template)]
@@ -380,8 +382,15 @@ pub(crate) async fn queue(State(st): State<AppState>, u: SignedIn) -> Page {
         StatusCode::OK,
         &QueuePage {
             chrome: Chrome::user("Front door", &u.user, &u.csrf, &st.app, "/front-door"),
-            queue,
+            queue: queue
+                .into_iter()
+                .map(|r| {
+                    let rag = st.app.front_door_rag(&r);
+                    (r, rag)
+                })
+                .collect(),
             today: st.app.today(),
+            targets: st.app.config().rag,
         },
     ))
 }

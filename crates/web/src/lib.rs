@@ -13,6 +13,7 @@
 
 mod api;
 mod assets;
+mod episodes;
 mod flags;
 mod forms;
 mod front_door;
@@ -145,6 +146,27 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             get(journey::assessment_form).post(journey::assessment_submit),
         )
         .route("/cases/{case}/meetings/{index}", get(journey::meeting))
+        .route(
+            "/children/{child}/cases/{case}/early-help",
+            get(episodes::step_down_form).post(episodes::step_down_submit),
+        )
+        .route(
+            "/children/{child}/early-help/new",
+            get(episodes::agency_start_form).post(episodes::agency_start_submit),
+        )
+        .route("/early-help/{id}", get(episodes::early_help))
+        .route(
+            "/early-help/{id}/{what}",
+            get(episodes::early_help_form).post(episodes::early_help_submit),
+        )
+        .route(
+            "/children/{child}/cases/{case}/looked-after",
+            get(episodes::looked_after_start_form).post(episodes::looked_after_start_submit),
+        )
+        .route(
+            "/children/{child}/looked-after/{id}/{what}",
+            get(episodes::looked_after_form).post(episodes::looked_after_submit),
+        )
         .route("/admin", get(pages::admin))
         .route("/admin/agencies", post(pages::admin_agency))
         .route("/admin/teams", post(pages::admin_team))

@@ -328,6 +328,7 @@ pub(crate) async fn home(State(st): State<AppState>, u: SignedIn) -> Page {
         can_search: work.can_search,
         can_create: work.can_create,
         is_admin: work.is_admin,
+        early_help_led: work.early_help_led,
     }))
 }
 

@@ -333,6 +333,7 @@ pub(crate) struct HomePage {
     pub can_search: bool,
     pub can_create: bool,
     pub is_admin: bool,
+    pub early_help_led: Vec<(safeguard_domain::EarlyHelpEpisode, String)>,
 }
 
 #[derive(Template)]

@@ -854,6 +854,11 @@ async fn a_concern_becomes_a_referral_the_front_door_decides_and_the_teacher_see
 
 /// The demo child with this given name (the Casebrook children are at every stage).
 async fn casebrook(w: &World, given: &str) -> String {
+    named(w, given, "Casebrook").await
+}
+
+/// The demo child with this given and family name.
+async fn named(w: &World, given: &str, family: &str) -> String {
     let mut tx = w.store.begin().await.unwrap();
     let rows = tx
         .search_children(
@@ -866,7 +871,7 @@ async fn casebrook(w: &World, given: &str) -> String {
         .await
         .unwrap();
     rows.iter()
-        .find(|r| r.child.name.given == given && r.child.name.family == "Casebrook")
+        .find(|r| r.child.name.given == given && r.child.name.family == family)
         .map(|r| r.child.id.to_string())
         .unwrap()
 }
@@ -1229,4 +1234,258 @@ async fn check_a_child_shows_the_flag_to_a_clinician_and_refuses_everyone_else()
     let actions: Vec<String> = audit_actions(&w).await.into_iter().map(|a| a.0).collect();
     assert!(actions.iter().filter(|a| *a == "flags.lookup").count() >= 3);
     assert!(actions.iter().any(|a| a == "flags.notice"));
+}
+
+// --- early help and looked-after episodes ---
+
+/// The GOV.UK error summary links to each field named.
+fn errors_link_to(body: &str, fields: &[&str]) {
+    for f in fields {
+        assert!(
+            body.contains(&format!("href=\"#{f}\"")),
+            "no error for {f} in:\n{}",
+            &body[body.find("govuk-error-summary").unwrap_or(0)..][..600.min(body.len())]
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_looked_after_forms_name_each_bad_field_and_check_dates_against_the_episode() {
+    let w = world().await;
+    let mut sw = Browser::new(&w);
+    sw.sign_in("social.worker@demo.safeguard.test", DEMO_PW)
+        .await;
+    let child = casebrook(&w, "Aisha").await;
+    let page = sw.get(&format!("/children/{child}")).await;
+    assert!(page.body.contains("Start a looked-after episode"));
+    let case = uuid_after(&page.body, &format!("/children/{child}/cases/")).to_owned();
+    let form = format!("/children/{child}/cases/{case}/looked-after");
+    let blank = sw.get(&form).await;
+    assert_eq!(blank.status, StatusCode::OK);
+    assert!(blank.body.contains("C2 – Full care order"));
+    let version = {
+        let mut tx = w.store.begin().await.unwrap();
+        tx.get_case(case.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+            .to_string()
+    };
+    let r = sw.post(&form, &[("version", version.as_str())]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    errors_link_to(
+        &r.body,
+        &["start_date-day", "need", "legal_status", "place"],
+    );
+    // A bad postcode, a bad LA code, and N9 (not a 903 category of need).
+    let mut fields = vec![
+        ("version", version.as_str()),
+        ("start_date-day", "23"),
+        ("start_date-month", "11"),
+        ("start_date-year", "2026"),
+        ("need", "N9"),
+        ("legal_status", "C2"),
+        ("place", "U4"),
+        ("provider", "PR1"),
+        ("postcode", "not a postcode"),
+        ("placement_la", "99"),
+    ];
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    errors_link_to(&r.body, &["postcode", "placement_la"]);
+    fields[8] = ("postcode", "NM1 2AB");
+    fields[9] = ("placement_la", "999");
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    errors_link_to(&r.body, &["need"]);
+    fields[4] = ("need", "N1");
+    let r = sw.post(&form, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = sw.get(&format!("/children/{child}")).await;
+    assert!(page.body.contains("Reviews (T13)"));
+    assert!(page.body.contains("21 December 2026"), "first review due");
+    let episode = uuid_after(&page.body, &format!("/children/{child}/looked-after/")).to_owned();
+    // Ending before it started, and a review on the start day, are refused by name.
+    let end = format!("/children/{child}/looked-after/{episode}/end");
+    assert_eq!(sw.get(&end).await.status, StatusCode::OK);
+    let r = sw
+        .post(
+            &end,
+            &[
+                ("version", "1"),
+                ("end_date-day", "1"),
+                ("end_date-month", "11"),
+                ("end_date-year", "2026"),
+                ("end_reason", "E4A"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    errors_link_to(&r.body, &["end_date-day"]);
+    let review = format!("/children/{child}/looked-after/{episode}/review");
+    let r = sw
+        .post(
+            &review,
+            &[
+                ("version", "1"),
+                ("review_date-day", "23"),
+                ("review_date-month", "11"),
+                ("review_date-year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    errors_link_to(&r.body, &["review_date-day"]);
+    // A change of placement says what changed, with its reason.
+    let change = format!("/children/{child}/looked-after/{episode}/change");
+    let prefilled = sw.get(&change).await;
+    assert!(prefilled.body.contains("value=\"NM1 2AB\""));
+    // A stale version is refused and says so.
+    let r = sw
+        .post(
+            &end,
+            &[
+                ("version", "7"),
+                ("end_date-day", "23"),
+                ("end_date-month", "11"),
+                ("end_date-year", "2026"),
+                ("end_reason", "E4A"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body
+            .contains("Someone else saved this looked-after episode")
+    );
+}
+
+#[tokio::test]
+async fn the_lead_practitioner_sees_their_early_help_and_its_forms_check_the_order() {
+    let w = world().await;
+    let mut dsl = Browser::new(&w);
+    dsl.sign_in("dsl@demo.safeguard.test", DEMO_PW).await;
+    let home = dsl.get("/home").await;
+    assert!(home.body.contains("Early help you lead"));
+    let isla = named(&w, "Isla", "Hollybank").await;
+    let id = {
+        let mut tx = w.store.begin().await.unwrap();
+        tx.early_help_of_child(isla.parse().unwrap()).await.unwrap()[0].id
+    };
+    assert!(home.body.contains(&format!("/early-help/{id}")));
+    let page = dsl.get(&format!("/early-help/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Hana's episode is led from health, with no other relationship to her: the lead sees the
+    // episode and not her record.
+    let hana = named(&w, "Hana", "Hollybank").await;
+    let hana_episode = {
+        let mut tx = w.store.begin().await.unwrap();
+        tx.early_help_of_child(hana.parse().unwrap()).await.unwrap()[0].id
+    };
+    let mut health = Browser::new(&w);
+    health
+        .sign_in("health.lead@demo.safeguard.test", DEMO_PW)
+        .await;
+    let p = health.get(&format!("/early-help/{hana_episode}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body
+            .contains("lead practitioner of this early help episode")
+    );
+    assert_eq!(
+        health.get(&format!("/children/{hana}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(page.body.contains("EH1"));
+    // The plan before the assessment is refused on its date.
+    let r = dsl
+        .post(
+            &format!("/early-help/{id}/plan"),
+            &[
+                ("version", "1"),
+                ("plan_date-day", "23"),
+                ("plan_date-month", "11"),
+                ("plan_date-year", "2026"),
+                ("outcomes", "Attends every day"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    errors_link_to(&r.body, &["plan_date-day"]);
+    // "Other" needs its note; a bad action line is named.
+    let r = dsl
+        .post(
+            &format!("/early-help/{id}/close"),
+            &[
+                ("version", "1"),
+                ("end_date-day", "23"),
+                ("end_date-month", "11"),
+                ("end_date-year", "2026"),
+                ("end_reason", "other"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    errors_link_to(&r.body, &["end_note"]);
+    // The step-up form carries the episode's history.
+    let up = dsl.get(&format!("/early-help/{id}/step-up")).await;
+    assert_eq!(up.status, StatusCode::OK);
+    assert!(
+        up.body.contains("Why early help: Attendance"),
+        "{}",
+        up.body
+    );
+    let r = dsl
+        .post(&format!("/early-help/{id}/step-up"), &[("version", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    errors_link_to(
+        &r.body,
+        &["la", "consent", "lawful_basis", "urgency", "child_safe_now"],
+    );
+    // A teacher with no relationship is refused the episode, and the refusal is audited.
+    let mut teacher = Browser::new(&w);
+    teacher
+        .sign_in("teacher@demo.safeguard.test", DEMO_PW)
+        .await;
+    assert_eq!(
+        teacher.get(&format!("/early-help/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let denied = audit_actions(&w)
+        .await
+        .into_iter()
+        .any(|(a, d, s)| a == "early_help.view" && d == "deny" && s == format!("child:{isla}"));
+    assert!(denied, "the refusal is audited");
+}
+
+#[tokio::test]
+async fn the_front_door_queue_shows_each_referral_against_the_local_targets() {
+    let w = world().await;
+    let mut front = Browser::new(&w);
+    front
+        .sign_in("front.door@demo.safeguard.test", DEMO_PW)
+        .await;
+    let q = front.get("/front-door").await;
+    assert_eq!(q.status, StatusCode::OK);
+    assert!(q.body.contains("Local target"));
+    assert!(q.body.contains("immediate green within 1, amber within 2"));
+    // The step up received this morning, urgent: green (4 hours) at 10:00.
+    assert!(q.body.contains("govuk-tag--green\">Green"));
+    // Its screening page shows the early help history it carries.
+    let la = w.app.find_agency("999").await.unwrap().id;
+    let mut tx = w.store.begin().await.unwrap();
+    let step_up = tx
+        .referral_queue(la)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.early_help.is_some())
+        .unwrap();
+    drop(tx);
+    let s = front.get(&format!("/front-door/{}", step_up.id)).await;
+    assert_eq!(s.status, StatusCode::OK);
+    assert!(s.body.contains("Stepped up from early help"));
+    assert!(s.body.contains("Assessment ("));
 }
