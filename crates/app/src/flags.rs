@@ -417,8 +417,23 @@ pub struct ImportReport {
     pub updated: usize,
     /// Rows already in the register exactly.
     pub unchanged: usize,
-    /// The invalid rows, with line number and reason. They were not loaded.
+    /// The invalid rows, with line number and reason (a row may have several). They were not
+    /// loaded.
     pub errors: Vec<RowError>,
+}
+
+impl ImportReport {
+    /// How many rows were refused (a row with several faults counts once).
+    pub fn rejected_rows(&self) -> usize {
+        distinct_lines(&self.errors)
+    }
+}
+
+fn distinct_lines(errors: &[RowError]) -> usize {
+    let mut lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines.len()
 }
 
 impl App {
@@ -559,7 +574,8 @@ impl App {
     /// Loads a local authority's flags from CSV (`docs/flags.md`), in one transaction: valid rows
     /// load, invalid ones are reported with their line number and reason, the same file twice
     /// changes nothing, and a store error leaves nothing half-written. `progress(done, total)`
-    /// is called after each row. The command line calls it now; the API for LA systems will.
+    /// is called after each row. The command line calls it; the API for LA systems calls
+    /// [`App::load_flags`] after the policy has said yes.
     pub async fn import_flags(
         &self,
         actor: &str,
@@ -567,10 +583,24 @@ impl App {
         csv: &[u8],
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> AppResult<ImportReport> {
+        let tx = self.begin().await?;
+        self.load_flags(tx, actor, None, la, csv, progress).await
+    }
+
+    /// The import inside the caller's transaction, audited with the policy's decision when
+    /// there was one; commits.
+    pub(crate) async fn load_flags(
+        &self,
+        mut tx: Box<dyn Tx>,
+        actor: &str,
+        decision: Option<Decision>,
+        la: AgencyId,
+        csv: &[u8],
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> AppResult<ImportReport> {
         let (rows, mut errors) = parse_import_csv(csv).map_err(|e: ImportFileError| {
             AppError::Invalid(vec![FieldError::new("file", e.to_string())])
         })?;
-        let mut tx = self.begin().await?;
         let Some(agency) = tx.get_agency(la).await? else {
             return Err(AppError::NotFound("local authority"));
         };
@@ -580,8 +610,9 @@ impl App {
                 format!("{} is not a local authority", agency.name),
             )]));
         }
+        // A row with two faults is one row.
         let mut report = ImportReport {
-            rows: rows.len() + errors.len(),
+            rows: rows.len() + distinct_lines(&errors),
             ..ImportReport::default()
         };
         let total = rows.len() as u64;
@@ -619,13 +650,13 @@ impl App {
             actor,
             "flags.import",
             &format!("agency:{la}"),
-            None,
+            decision,
             serde_json::json!({
                 "rows": report.rows,
                 "inserted": report.inserted,
                 "updated": report.updated,
                 "unchanged": report.unchanged,
-                "rejected": report.errors.len(),
+                "rejected": report.rejected_rows(),
             }),
         ))
         .await?;
@@ -634,7 +665,7 @@ impl App {
             agency.id = %la,
             inserted = report.inserted,
             updated = report.updated,
-            rejected = report.errors.len(),
+            rejected = report.rejected_rows(),
             "flags imported"
         );
         Ok(report)

@@ -252,6 +252,37 @@ impl App {
         .await
     }
 
+    /// A local authority's system loads its flags from CSV (`POST /api/v1/flags/import`), as
+    /// `safeguard flags import` does: the token needs `flags:write` and loads only its own
+    /// LA's flags; a refusal is audited. Same report, same idempotence, one transaction.
+    pub async fn api_import_flags(
+        &self,
+        caller: &ApiCaller,
+        csv: &[u8],
+    ) -> AppResult<crate::flags::ImportReport> {
+        let la = caller.agency.id;
+        let tx = self.begin().await?;
+        let (tx, decision) = self
+            .authorize_system(
+                tx,
+                caller,
+                Action::ImportFlags,
+                Resource::FrontDoor(la),
+                "flags.import",
+                &format!("agency:{la}"),
+            )
+            .await?;
+        self.load_flags(
+            tx,
+            &caller.audit_name(),
+            Some(decision),
+            la,
+            csv,
+            &|_, _| {},
+        )
+        .await
+    }
+
     /// An agency system submits a referral (`POST /api/v1/referrals`). Validated as the form
     /// is; acknowledged at once with its T1 due date in the response; audited with the token.
     pub async fn api_submit_referral(

@@ -135,7 +135,7 @@ async fn import(db: Option<&DatabaseUrl>, args: ImportArgs) -> anyhow::Result<()
         report.inserted,
         report.updated,
         report.unchanged,
-        report.errors.len()
+        report.rejected_rows()
     )?;
     for e in &report.errors {
         let column = if e.column.is_empty() {
@@ -148,7 +148,7 @@ async fn import(db: Option<&DatabaseUrl>, args: ImportArgs) -> anyhow::Result<()
     if !report.errors.is_empty() {
         bail!(
             "{} rows were not loaded; fix them and load the file again (rows already loaded stay as they are)",
-            report.errors.len()
+            report.rejected_rows()
         );
     }
     Ok(())

@@ -88,6 +88,9 @@ pub enum Action {
     ViewEarlyHelp,
     /// Record on an early help episode: assessment, plan, reviews, step up, closure.
     EditEarlyHelp,
+    /// Load a local authority's flags in bulk, for an LA whose case management is elsewhere
+    /// (the LA's own system, through the API).
+    ImportFlags,
 }
 
 /// What the policy needs to know about a child.
@@ -357,6 +360,11 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>, _ctx: &Cont
             | Action::EditEarlyHelp,
             _,
         ) => Decision::Deny("this action does not apply to that record"),
+        // People load flags with `safeguard flags import` (an operator) or the LA's system
+        // through the API (`decide_system`); there is no page for it.
+        (Action::ImportFlags, _) => {
+            Decision::Deny("flags are loaded by the local authority's system or its operators")
+        }
     }
 }
 
@@ -383,6 +391,17 @@ pub fn decide_system(actor: &SystemActor, action: Action, resource: Resource<'_>
                 Decision::Permit("agency system with the referrals:write scope")
             } else {
                 Decision::Deny("the token does not hold the referrals:write scope")
+            }
+        }
+        (Action::ImportFlags, Resource::FrontDoor(la)) => {
+            // Spec §6.1, issue 4: a local authority whose case management is elsewhere uploads
+            // its own flags; it is responsible for them, so it loads only its own.
+            if !has(ApiScope::FlagsWrite) {
+                Decision::Deny("the token does not hold the flags:write scope")
+            } else if actor.agency_kind != AgencyKind::LocalAuthority || actor.agency != la {
+                Decision::Deny("a local authority's system loads that local authority's flags only")
+            } else {
+                Decision::Permit("the local authority's system with the flags:write scope")
             }
         }
         (Action::ViewReferral, Resource::Referral(r)) => {
@@ -423,7 +442,8 @@ pub fn decide_setting(agency_kind: AgencyKind, action: Action) -> Decision {
         | Action::ManageFlagNotices
         | Action::StartEarlyHelp
         | Action::ViewEarlyHelp
-        | Action::EditEarlyHelp => Decision::Deny("this needs a practitioner"),
+        | Action::EditEarlyHelp
+        | Action::ImportFlags => Decision::Deny("this needs a practitioner"),
     }
 }
 
@@ -1086,6 +1106,52 @@ mod tests {
         }
         assert!(
             !decide_system(&writer, Action::ScreenReferrals, Resource::FrontDoor(w.la)).is_permit()
+        );
+    }
+
+    #[test]
+    fn only_the_las_own_system_with_flags_write_loads_its_flags() {
+        let la = AgencyId::new();
+        let system = |agency, agency_kind, scopes: Vec<ApiScope>| SystemActor {
+            agency,
+            agency_kind,
+            scopes,
+        };
+        let own = system(la, AgencyKind::LocalAuthority, vec![ApiScope::FlagsWrite]);
+        assert_eq!(
+            decide_system(&own, Action::ImportFlags, Resource::FrontDoor(la)),
+            Decision::Permit("the local authority's system with the flags:write scope")
+        );
+        let reader = system(la, AgencyKind::LocalAuthority, vec![ApiScope::FlagsRead]);
+        assert_eq!(
+            decide_system(&reader, Action::ImportFlags, Resource::FrontDoor(la)),
+            Decision::Deny("the token does not hold the flags:write scope")
+        );
+        let other_la = system(
+            AgencyId::new(),
+            AgencyKind::LocalAuthority,
+            vec![ApiScope::FlagsWrite],
+        );
+        let hospital = system(la, AgencyKind::NhsTrust, vec![ApiScope::FlagsWrite]);
+        for who in [&other_la, &hospital] {
+            assert_eq!(
+                decide_system(who, Action::ImportFlags, Resource::FrontDoor(la)),
+                Decision::Deny(
+                    "a local authority's system loads that local authority's flags only"
+                )
+            );
+        }
+        assert!(!decide_system(&own, Action::ImportFlags, Resource::System).is_permit());
+        let w = world();
+        let front = actor(&w, Who::OwningTeamManager);
+        assert!(
+            !decide(
+                &front,
+                Action::ImportFlags,
+                Resource::FrontDoor(w.la),
+                &Context::default()
+            )
+            .is_permit()
         );
     }
 

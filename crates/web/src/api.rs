@@ -1,6 +1,7 @@
 //! The JSON API for agency systems: `POST /api/v1/referrals` submits a referral and
 //! `GET /api/v1/referrals/{id}` returns its status and the front door's decision, to the
-//! referring agency only. Described by the OpenAPI document at `/api/openapi.json`.
+//! referring agency only; `POST /api/v1/flags/import` loads a local authority's CP-IS flags from
+//! CSV. Described by the OpenAPI document at `/api/openapi.json`.
 //!
 //! Callers authenticate with `Authorization: Bearer <secret>` (tokens from `safeguard token
 //! create`). Errors are RFC 9457 problem documents (`application/problem+json`) naming each bad
@@ -33,15 +34,18 @@ use crate::AppState;
     info(
         title = "Safeguard agency API",
         description = "For agency systems (school, GP, hospital, police) to refer a child to a \
-            local authority's children's social care and read back the decision. Tokens come from \
-            the local authority's operators (`safeguard token create --scope referrals:write`).",
+            local authority's children's social care and read back the decision, and for a local \
+            authority's own system to load its flags for unscheduled care. Tokens come from the \
+            local authority's operators (`safeguard token create --scope referrals:write`, \
+            `--scope flags:write`).",
         version = "1"
     ),
-    paths(submit_referral, get_referral),
+    paths(submit_referral, get_referral, import_flags),
     components(schemas(ReferralRequest, ChildRequest, HouseholdRequest, ReferrerRequest,
-        ReferralStatus, DecisionStatus, Problem, ProblemField)),
+        ReferralStatus, DecisionStatus, Problem, ProblemField, ImportResult, ImportRowError)),
     modifiers(&BearerAuth),
-    tags((name = "referrals", description = "Referrals to a local authority's front door"))
+    tags((name = "referrals", description = "Referrals to a local authority's front door"),
+        (name = "flags", description = "The flags unscheduled care sees (docs/flags.md)"))
 )]
 pub(crate) struct ApiDoc;
 
@@ -296,9 +300,13 @@ impl Problem {
     }
 
     fn invalid(errors: Vec<FieldError>) -> Self {
+        Self::invalid_as("The referral is not valid", errors)
+    }
+
+    fn invalid_as(title: &'static str, errors: Vec<FieldError>) -> Self {
         let mut p = Self::new(
             StatusCode::BAD_REQUEST,
-            "The referral is not valid",
+            title,
             "Nothing was saved. Each entry in `errors` names a field and how to fix it.",
         );
         p.errors = errors
@@ -486,6 +494,108 @@ pub(crate) async fn get_referral(
     };
     match state.app.api_referral(&caller, id).await {
         Ok(referral) => Json(ReferralStatus::from(&referral)).into_response(),
+        Err(e) => problem(e).into_response(),
+    }
+}
+
+/// What an upload did: every row is counted once, as loaded (inserted, updated or already
+/// there exactly) or refused with its line number and reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ImportResult {
+    /// Data rows read (the header is not counted).
+    rows: usize,
+    /// New flags.
+    inserted: usize,
+    /// Flags that changed, such as an end date added.
+    updated: usize,
+    /// Rows already in the register exactly: sending the same file twice changes nothing.
+    unchanged: usize,
+    /// Rows refused: not loaded. `errors` gives each fault with its line number and reason; a
+    /// row may have more than one.
+    rejected: usize,
+    errors: Vec<ImportRowError>,
+}
+
+/// A row the upload refused.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ImportRowError {
+    /// The line in the file; the header is line 1.
+    #[schema(example = 3)]
+    line: u64,
+    /// The column at fault.
+    #[schema(example = "nhs_number")]
+    column: &'static str,
+    /// What is wrong and how to fix it.
+    reason: String,
+}
+
+/// Load a local authority's flags from CSV.
+#[utoipa::path(
+    post,
+    path = "/api/v1/flags/import",
+    tag = "flags",
+    request_body(content = String, content_type = "text/csv",
+        description = "The header `nhs_number,type,start,end,la_code`, then one flag a row: an \
+            NHS number, CPP, LAC or UNBORN_CPP, start and end (YYYY-MM-DD, end may be empty), and \
+            the DfE code of the token's own local authority (docs/flags.md). Up to 16 MiB."),
+    responses(
+        (status = 200, description = "Valid rows loaded in one transaction; invalid rows \
+            reported by line and not loaded", body = ImportResult),
+        (status = 400, description = "Not a flags file (no header, unreadable); nothing loaded",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown or revoked one", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks flags:write, or is not a local \
+            authority's", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is larger than 16 MiB"),
+        (status = 415, description = "The body is not `text/csv`", body = Problem,
+            content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["flags:write"]))
+)]
+pub(crate) async fn import_flags(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let caller = match caller(&state, &headers).await {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    let csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/csv"));
+    if !csv {
+        return Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the flags as CSV",
+            "Nothing was loaded: send the file with `Content-Type: text/csv`",
+        )
+        .into_response();
+    }
+    match state.app.api_import_flags(&caller, &body).await {
+        Ok(report) => Json(ImportResult {
+            rows: report.rows,
+            inserted: report.inserted,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            rejected: report.rejected_rows(),
+            errors: report
+                .errors
+                .into_iter()
+                .map(|e| ImportRowError {
+                    line: e.line,
+                    column: e.column,
+                    reason: e.reason,
+                })
+                .collect(),
+        })
+        .into_response(),
+        Err(AppError::Invalid(errors)) => {
+            Problem::invalid_as("The file is not a flags file", errors).into_response()
+        }
         Err(e) => problem(e).into_response(),
     }
 }

@@ -40,6 +40,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Largest request body accepted (forms here are small).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The largest flags file `POST /api/v1/flags/import` takes: 16 MiB, some 300,000 rows, more
+/// than any one local authority's flags.
+pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
+
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -194,13 +198,23 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
+    // A flags file is the one large body: its own limit, outside the 64 KiB one.
+    let uploads = Router::new()
+        .route("/api/v1/flags/import", post(api::import_flags))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api)
         .route("/assets/{*path}", get(assets::serve_asset))
         .merge(pages)
-        .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(uploads)
+        .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

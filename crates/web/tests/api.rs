@@ -1,7 +1,7 @@
 //! The agency JSON API through HTTP, in process, over a real SQLite database with the demo area:
 //! bearer tokens (missing, unknown, revoked, wrong scope, another agency), problem documents
 //! naming each bad field, nothing saved on bad input, the closed loop back to the referring
-//! system, and the OpenAPI document (snapshot).
+//! system, the LA system's flags upload, and the OpenAPI document (snapshot).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use http_body_util::BodyExt;
 use safeguard_app::referrals::DecisionInput;
 use safeguard_app::{App, AppConfig, CurrentUser};
 use safeguard_domain::{ApiScope, FixedClock, ScreeningOutcome};
+use safeguard_store::Store;
 use safeguard_store_sqlite::SqliteStore;
 use safeguard_web::{ServeOptions, router};
 use serde_json::{Value, json};
@@ -21,6 +22,7 @@ use tower::ServiceExt;
 struct World {
     router: Router,
     app: App,
+    store: Arc<SqliteStore>,
     _dir: tempfile::TempDir,
 }
 
@@ -32,7 +34,9 @@ async fn world() -> World {
             .unwrap(),
     );
     let clock = Arc::new(FixedClock::new("2026-11-23T10:00:00Z".parse().unwrap()));
-    let app = App::new(store, clock, AppConfig::default()).await.unwrap();
+    let app = App::new(store.clone(), clock, AppConfig::default())
+        .await
+        .unwrap();
     app.seed_demo(7).await.unwrap();
     let router = router(
         app.clone(),
@@ -45,6 +49,7 @@ async fn world() -> World {
     World {
         router,
         app,
+        store,
         _dir: dir,
     }
 }
@@ -62,13 +67,24 @@ async fn call(
     token: Option<&str>,
     body: Option<String>,
 ) -> Reply {
+    call_as(w, method, path, token, "application/json", body).await
+}
+
+async fn call_as(
+    w: &World,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: Option<String>,
+) -> Reply {
     let mut req = Request::builder().method(method).uri(path);
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
     let req = match body {
         Some(b) => req
-            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_TYPE, content_type)
             .body(Body::from(b)),
         None => req.body(Body::empty()),
     }
@@ -393,4 +409,139 @@ async fn the_openapi_document_describes_the_api() {
         "referrals:write"
     );
     insta::assert_json_snapshot!("openapi", r.json);
+}
+
+#[tokio::test]
+async fn an_la_system_uploads_its_flags_idempotently_with_a_report_of_bad_rows() {
+    let w = world().await;
+    let la = token(&w, "999", &[ApiScope::FlagsWrite]).await;
+    let file = "nhs_number,type,start,end,la_code\n\
+                999 000 3009,CPP,2025-01-27,,999\n\
+                9990003017,LAC,2025-02-03,2025-06-30,999\n\
+                9990003018,CPP,2025-01-27,,999\n\
+                9990003025,XYZ,2025-01-27,,999\n\
+                9990003033,CPP,2025-02-30,,999\n\
+                9990003041,CPP,2025-01-27,,123\n";
+    let flags_before = flag_count(&w).await;
+    let r = upload(&w, &la, "text/csv; charset=utf-8", file).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(
+        (
+            &r.json["rows"],
+            &r.json["inserted"],
+            &r.json["unchanged"],
+            &r.json["rejected"]
+        ),
+        (&json!(6), &json!(2), &json!(0), &json!(4)),
+        "{}",
+        r.json
+    );
+    let lines: Vec<(u64, String)> = r.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (4, "nhs_number".to_owned()),
+            (5, "type".to_owned()),
+            (6, "start".to_owned()),
+            (7, "la_code".to_owned()),
+        ]
+    );
+    assert_eq!(flag_count(&w).await, flags_before + 2);
+    // The same file again changes nothing.
+    let again = upload(&w, &la, "text/csv", file).await;
+    assert_eq!(
+        (&again.json["inserted"], &again.json["unchanged"]),
+        (&json!(0), &json!(2))
+    );
+    assert_eq!(flag_count(&w).await, flags_before + 2);
+    // Not a flags file: a problem naming the file, nothing loaded.
+    let r = upload(&w, &la, "text/csv", "nhs,kind\n1,2\n").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(fields(&r), vec!["file"]);
+    // JSON is not CSV.
+    let r = upload(&w, &la, "application/json", "{}").await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // A reading token, or a school's, may not load flags; each refusal is audited.
+    let reader = token(&w, "999", &[ApiScope::FlagsRead]).await;
+    let r = upload(&w, &reader, "text/csv", file).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.json["detail"],
+        "the token does not hold the flags:write scope"
+    );
+    let school = token(&w, "999001", &[ApiScope::FlagsWrite]).await;
+    let r = upload(&w, &school, "text/csv", file).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call_as(
+        &w,
+        "POST",
+        "/api/v1/flags/import",
+        None,
+        "text/csv",
+        Some(file.into()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(flag_count(&w).await, flags_before + 2);
+    // Larger than a form, within the upload limit: a 2 MB file of good rows loads.
+    let mut big = String::from("nhs_number,type,start,end,la_code\n");
+    let mut n = 0;
+    let mut nine = 997_000_000;
+    while big.len() < 2 * 1024 * 1024 {
+        if let Some(nhs) = safeguard_domain::NhsNumber::from_nine_digits(nine) {
+            big.push_str(&format!("{},CPP,2025-01-27,,999\n", nhs.as_str()));
+            n += 1;
+        }
+        nine += 1;
+    }
+    let r = upload(&w, &la, "text/csv", &big).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json["inserted"], json!(n));
+    let la_id = w.app.find_agency("999").await.unwrap().id;
+    let mut tx = w.store.begin().await.unwrap();
+    let audit = tx
+        .audit_for_subject(&format!("agency:{la_id}"), 100)
+        .await
+        .unwrap();
+    drop(tx);
+    let imports: Vec<&str> = audit
+        .iter()
+        .filter(|a| a.event.action == "flags.import")
+        .map(|a| a.event.decision.as_str())
+        .collect();
+    assert_eq!(imports.iter().filter(|d| **d == "permit").count(), 3);
+    assert_eq!(
+        imports.iter().filter(|d| **d == "deny").count(),
+        1,
+        "{imports:?}"
+    );
+    assert_eq!(w.app.verify_audit().await.unwrap().first_bad, None);
+}
+
+async fn flag_count(w: &World) -> usize {
+    let mut tx = w.store.begin().await.unwrap();
+    tx.list_flags(None).await.unwrap().len()
+}
+
+async fn upload(w: &World, token: &str, content_type: &str, body: &str) -> Reply {
+    call_as(
+        w,
+        "POST",
+        "/api/v1/flags/import",
+        Some(token),
+        content_type,
+        Some(body.to_owned()),
+    )
+    .await
 }
