@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, clippy with warnings denied, the unit,
 # storage-conformance (SQLite always, PostgreSQL when it answers; with CI=true PostgreSQL must
-# answer) and HTTP tests (the FHIR responses validated by PyPI's fhir.resources), then the browser journey in headless Chromium with axe-core.
+# answer) and HTTP tests (the FHIR responses validated by PyPI's fhir.resources), then the
+# browser journey in headless Chromium with axe-core.
 #
 #   scripts/test.sh          (what .ci/run calls)
 #
