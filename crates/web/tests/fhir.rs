@@ -9,67 +9,22 @@
 //! setup), validated by that third-party model; with `CI=true` the validation must run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
 
-use axum::Router;
+use std::path::PathBuf;
+
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{Request, StatusCode, header};
+use common::{Reply, World, send, signed_in, token, world};
 use safeguard_app::flags::NoticeFilter;
-use safeguard_app::{App, AppConfig, CurrentUser};
-use safeguard_domain::{ApiScope, CareSetting, FixedClock, FlagType};
+use safeguard_domain::{ApiScope, CareSetting, FlagType};
 use safeguard_store::Store;
-use safeguard_store_sqlite::SqliteStore;
-use safeguard_web::{RateLimit, ServeOptions, router};
+use safeguard_web::RateLimit;
 use serde_json::Value;
-use tower::ServiceExt;
 
 const NHS_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
 /// The trust's emergency department (a health setting).
 const TRUST: &str = "RZZ01";
-
-struct World {
-    router: Router,
-    app: App,
-    store: Arc<SqliteStore>,
-    _dir: tempfile::TempDir,
-}
-
-async fn world(rate: RateLimit) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap(),
-    );
-    let clock = Arc::new(FixedClock::new("2026-11-23T10:00:00Z".parse().unwrap()));
-    let app = App::new(store.clone(), clock, AppConfig::default())
-        .await
-        .unwrap();
-    app.seed_demo(7).await.unwrap();
-    let router = router(
-        app.clone(),
-        &ServeOptions {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            insecure_dev_cookies: false,
-            demo_logins: vec![],
-            fhir_rate: rate,
-        },
-    );
-    World {
-        router,
-        app,
-        store,
-        _dir: dir,
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    json: Value,
-}
 
 async fn get(w: &World, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> Reply {
     let mut req = Request::builder()
@@ -82,42 +37,11 @@ async fn get(w: &World, path: &str, token: Option<&str>, headers: &[(&str, &str)
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let resp = w
-        .router
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        json,
-    }
+    send(w, req.body(Body::empty()).unwrap()).await
 }
 
 fn search(nhs: &str) -> String {
     format!("/fhir/Flag?patient.identifier={NHS_SYSTEM}%7C{nhs}")
-}
-
-async fn token(w: &World, agency: &str, scopes: &[ApiScope]) -> String {
-    w.app
-        .cli_create_token(agency, scopes, "ED system")
-        .await
-        .unwrap()
-        .secret
-}
-
-async fn signed_in(app: &App, email: &str) -> CurrentUser {
-    let s = app.start_session().await.unwrap();
-    let (s, _) = app
-        .sign_in(&s.token, email, safeguard_app::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    app.session(&s.token).await.unwrap().unwrap().user.unwrap()
 }
 
 /// How many access notifications the LA's front door has.
@@ -158,6 +82,10 @@ async fn audit(w: &World, action: &str) -> Vec<(String, String, Value)> {
         .collect()
 }
 
+fn diagnostics(r: &Reply) -> &str {
+    r.json["issue"][0]["diagnostics"].as_str().unwrap()
+}
+
 fn assert_outcome(r: &Reply, status: StatusCode, code: &str) {
     assert_eq!(r.status, status, "{}", r.json);
     assert_eq!(
@@ -168,12 +96,7 @@ fn assert_outcome(r: &Reply, status: StatusCode, code: &str) {
     assert_eq!(r.json["resourceType"], "OperationOutcome", "{}", r.json);
     assert_eq!(r.json["issue"][0]["severity"], "error");
     assert_eq!(r.json["issue"][0]["code"], code, "{}", r.json);
-    assert!(
-        !r.json["issue"][0]["diagnostics"]
-            .as_str()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!diagnostics(r).is_empty());
 }
 
 /// Where the samples for the third-party validator go.
@@ -337,12 +260,7 @@ async fn bad_requests_are_operation_outcomes() {
     };
     // A mistyped NHS number (check digit).
     let r = bad(search("9434765918"), vec![], "invalid").await;
-    assert!(
-        r.json["issue"][0]["diagnostics"]
-            .as_str()
-            .unwrap()
-            .contains("patient.identifier")
-    );
+    assert!(diagnostics(&r).contains("patient.identifier"));
     // Another identifier system, or none.
     bad(
         "/fhir/Flag?patient.identifier=https://fhir.nhs.uk/Id/local%7C9434765919".into(),
@@ -374,12 +292,7 @@ async fn bad_requests_are_operation_outcomes() {
         "invalid",
     )
     .await;
-    assert!(
-        r.json["issue"][0]["diagnostics"]
-            .as_str()
-            .unwrap()
-            .contains("X-Unscheduled-Access")
-    );
+    assert!(diagnostics(&r).contains("X-Unscheduled-Access"));
     bad(search(&nhs), vec![("X-Practitioner", "  ")], "invalid").await;
     assert_eq!(notices(&w).await, before, "nothing was looked up");
     // Anything else under /fhir.
@@ -416,12 +329,7 @@ async fn tokens_are_checked_and_every_refusal_audited() {
     let writer = token(&w, TRUST, &[ApiScope::ReferralsWrite]).await;
     let r = get(&w, &search(&nhs), Some(&writer), &[]).await;
     assert_outcome(&r, StatusCode::FORBIDDEN, "forbidden");
-    assert!(
-        r.json["issue"][0]["diagnostics"]
-            .as_str()
-            .unwrap()
-            .contains("flags:read")
-    );
+    assert!(diagnostics(&r).contains("flags:read"));
     let school = token(&w, "999001", &[ApiScope::FlagsRead]).await;
     let r = get(&w, &search(&nhs), Some(&school), &[]).await;
     assert_outcome(&r, StatusCode::FORBIDDEN, "forbidden");
