@@ -14,6 +14,7 @@
 mod api;
 mod assets;
 mod episodes;
+mod fhir;
 mod flags;
 mod forms;
 mod front_door;
@@ -31,11 +32,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use safeguard_app::App;
 use safeguard_app::demo::DemoLogin;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use fhir::RateLimit;
 
 /// Largest request body accepted (forms here are small).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -53,6 +56,8 @@ pub struct ServeOptions {
     pub insecure_dev_cookies: bool,
     /// Demo sign-ins shown on the sign-in page when the demo area is loaded.
     pub demo_logins: Vec<DemoLogin>,
+    /// Per-token rate limit of the FHIR endpoints.
+    pub fhir_rate: RateLimit,
 }
 
 /// Shared state of every handler.
@@ -61,6 +66,7 @@ pub(crate) struct AppState {
     pub app: App,
     pub secure_cookies: bool,
     pub demo_logins: Vec<DemoLogin>,
+    pub fhir_limiter: Option<fhir::TokenLimiter>,
 }
 
 /// Content Security Policy: no inline script or style, nothing from elsewhere.
@@ -68,12 +74,18 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
      font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'; object-src 'none'";
 
+/// `Cache-Control: no-store`: pages and API answers may carry personal data.
+fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+}
+
 /// Builds the router with every page, asset and header.
 pub fn router(app: App, options: &ServeOptions) -> Router {
     let state = AppState {
         app,
         secure_cookies: !options.insecure_dev_cookies,
         demo_logins: options.demo_logins.clone(),
+        fhir_limiter: fhir::TokenLimiter::new(options.fhir_rate),
     };
     let pages = Router::new()
         .route("/", get(pages::root))
@@ -185,31 +197,30 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             session::session_layer,
         ))
         // Pages may carry personal data: never cache them.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+        .layer(no_store());
     // The agency API: bearer tokens, not sessions, so no cookies and no CSRF; never cached.
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/referrals", post(api::submit_referral))
         .route("/api/v1/referrals/{id}", get(api::get_referral))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+        .layer(no_store());
     // A flags file is the one large body: its own limit, outside the 64 KiB one.
     let uploads = Router::new()
         .route("/api/v1/flags/import", post(api::import_flags))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        .layer(no_store())
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT));
+    // The FHIR R4 endpoints for health settings' systems: bearer tokens, never cached.
+    let fhir = Router::new()
+        .route("/fhir/metadata", get(fhir::metadata))
+        .route("/fhir/Flag", get(fhir::search_flags))
+        .route("/fhir", any(fhir::not_found))
+        .route("/fhir/{*rest}", any(fhir::not_found))
+        .layer(no_store());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api)
+        .merge(fhir)
         .route("/assets/{*path}", get(assets::serve_asset))
         .merge(pages)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
