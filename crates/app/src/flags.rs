@@ -1,6 +1,6 @@
 //! The flag register shared with health (CP-IS, spec §6): flags kept in step with the case record
 //! in the same transaction as every case change; the one lookup door that the "Check a child"
-//! page and (later) the FHIR endpoints both use; access notifications to the responsible local
+//! page and the FHIR endpoints both use; access notifications to the responsible local
 //! authority; the LA's inbox; and the bulk import, export and NHS-number coverage for an LA whose
 //! case management is elsewhere.
 //!
@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use safeguard_domain::ApiScope;
 use safeguard_domain::flags::{
     ChildFlagFacts, ImportFileError, RowError, Unflagged, child_spans, derive_flags,
     parse_import_csv, visible_until,
@@ -22,11 +23,12 @@ use safeguard_domain::flags::{
 use safeguard_domain::{
     AccessNotification, AccessNotificationId, Agency, AgencyId, AgencyKind, CareSetting, ChildId,
     ChronologyEntry, ChronologyKind, EventId, Flag, FlagAccess, FlagAccessId, FlagSource, FlagType,
-    NhsNumber, NoticeState, NotificationId, Relationship,
+    NhsNumber, NoticeState, NotificationId, OnBehalfOf, Relationship,
 };
-use safeguard_policy::{Action, Decision, Resource};
+use safeguard_policy::{Action, Decision, Resource, SystemActor};
 use safeguard_store::{FlagWrite, NoticeQuery, Notification, Tx};
 
+use crate::tokens::ApiCaller;
 use crate::writer::WriteSet;
 use crate::{App, AppError, AppResult, CurrentUser, FieldError};
 
@@ -46,6 +48,12 @@ pub struct FlagCaller {
     pub practitioner: Option<crate::CurrentUser>,
     /// The audit log's name for the caller: `practitioner:<id>` or `token:<id>`.
     pub audit_actor: String,
+    /// For a system calling with an API token: the token's scopes, which policy checks
+    /// (`flags:read`) before the setting. `None` for a person, or a system in process.
+    pub token_scopes: Option<Vec<ApiScope>>,
+    /// For a system: the practitioner it says it acts for. Recorded in the audit event and the
+    /// access, never used to decide.
+    pub on_behalf_of: Option<OnBehalfOf>,
 }
 
 impl FlagCaller {
@@ -55,6 +63,8 @@ impl FlagCaller {
             setting: user.agency.clone(),
             practitioner: Some(user.clone()),
             audit_actor: user.audit_name(),
+            token_scopes: None,
+            on_behalf_of: None,
         }
     }
 
@@ -64,18 +74,41 @@ impl FlagCaller {
             setting,
             practitioner: None,
             audit_actor: audit_actor.into(),
+            token_scopes: None,
+            on_behalf_of: None,
+        }
+    }
+
+    /// A setting's system calling with an API token (the FHIR endpoints), perhaps naming the
+    /// practitioner it acts for. Policy checks the token's scope, then the setting.
+    pub fn api(caller: &ApiCaller, on_behalf_of: Option<OnBehalfOf>) -> Self {
+        Self {
+            token_scopes: Some(caller.token.scopes.clone()),
+            on_behalf_of,
+            ..Self::system(caller.agency.clone(), caller.audit_name())
         }
     }
 
     fn decide(&self) -> Decision {
-        match &self.practitioner {
-            Some(user) => safeguard_policy::decide(
+        match (&self.practitioner, &self.token_scopes) {
+            (Some(user), _) => safeguard_policy::decide(
                 &user.actor(),
                 Action::LookUpFlags,
                 Resource::System,
                 &safeguard_policy::Context { interactive: true },
             ),
-            None => safeguard_policy::decide_setting(self.setting.kind, Action::LookUpFlags),
+            (None, Some(scopes)) => safeguard_policy::decide_system(
+                &SystemActor {
+                    agency: self.setting.id,
+                    agency_kind: self.setting.kind,
+                    scopes: scopes.clone(),
+                },
+                Action::LookUpFlags,
+                Resource::System,
+            ),
+            (None, None) => {
+                safeguard_policy::decide_setting(self.setting.kind, Action::LookUpFlags)
+            }
         }
     }
 }
@@ -202,7 +235,11 @@ impl App {
                 "flags.lookup",
                 &nhs_subject,
                 Some(decision),
-                serde_json::json!({"setting": caller.setting.id, "care": care.code()}),
+                serde_json::json!({
+                    "setting": caller.setting.id,
+                    "care": care.code(),
+                    "on_behalf_of": caller.on_behalf_of,
+                }),
             )))
             .await?;
             return Err(AppError::Denied(reason));
@@ -241,6 +278,7 @@ impl App {
                 setting_name: caller.setting.name.clone(),
                 care,
                 practitioner: caller.practitioner.as_ref().map(|u| u.practitioner.id),
+                on_behalf_of: caller.on_behalf_of.clone(),
                 flags: flags.iter().map(|f| f.id).collect(),
             };
             // One notification per responsible LA (usually one), naming every flag it holds.
@@ -289,6 +327,7 @@ impl App {
             "care": care.code(),
             "flags": flags.iter().map(|f| f.id).collect::<Vec<_>>(),
             "notified": notified.len(),
+            "on_behalf_of": caller.on_behalf_of,
         });
         self.write_lookup(writes).await?;
         let views = flags

@@ -104,6 +104,25 @@ pub struct ServeArgs {
     /// safeguard.toml; without one the documented defaults apply (docs/operating.md).
     #[arg(long, value_name = "FILE", env = "SAFEGUARD_CONFIG")]
     pub config: Option<std::path::PathBuf>,
+
+    /// Requests per second each API token may make to the FHIR endpoints, sustained; 0 for no
+    /// limit (docs/operating.md).
+    #[arg(
+        long,
+        value_name = "N",
+        env = "SAFEGUARD_FHIR_RATE_PER_TOKEN",
+        default_value_t = safeguard_web::RateLimit::DEFAULT.per_second
+    )]
+    pub fhir_rate_per_token: u32,
+
+    /// Requests a token may make to the FHIR endpoints at once before the rate applies.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "SAFEGUARD_FHIR_BURST",
+        default_value_t = safeguard_web::RateLimit::DEFAULT.burst
+    )]
+    pub fhir_burst: u32,
 }
 
 /// `safeguard audit ...`.

@@ -49,6 +49,10 @@ pub async fn run(db: Option<&DatabaseUrl>, args: ServeArgs) -> anyhow::Result<()
         addr: args.addr,
         insecure_dev_cookies: args.insecure_dev_cookies,
         demo_logins,
+        fhir_rate: safeguard_web::RateLimit {
+            per_second: args.fhir_rate_per_token,
+            burst: args.fhir_burst,
+        },
     };
     safeguard_web::serve(app, options)
         .await

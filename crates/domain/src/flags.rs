@@ -461,8 +461,57 @@ pub struct FlagAccess {
     pub care: CareSetting,
     /// The practitioner on whose behalf, when known (kept for the audit, never shown to health).
     pub practitioner: Option<PractitionerId>,
+    /// For a lookup by an agency system: the practitioner it says it acts for, as it names them
+    /// (a header of the FHIR request). Recorded for the audit trail, never used to decide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<OnBehalfOf>,
     /// The flags shown.
     pub flags: Vec<FlagId>,
+}
+
+/// The practitioner an agency system says it acts for, as that system names them (a user id,
+/// a smartcard's UUID, a role and name): kept with the access and in the audit event so the
+/// trail reaches a person, never trusted to decide anything (the token's agency decides).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OnBehalfOf(String);
+
+/// Why a system's naming of its practitioner was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OnBehalfOfError {
+    /// Blank.
+    #[error("name the practitioner, e.g. their user id; or leave the header out")]
+    Empty,
+    /// Longer than [`OnBehalfOf::MAX_LEN`].
+    #[error("the practitioner is named in at most 200 characters")]
+    TooLong,
+    /// A control character (a line break, a tab).
+    #[error("the practitioner's name cannot contain control characters")]
+    Control,
+}
+
+impl OnBehalfOf {
+    /// The longest naming kept, in characters.
+    pub const MAX_LEN: usize = 200;
+
+    /// Trims and checks a system's naming of its practitioner.
+    pub fn parse(text: &str) -> Result<Self, OnBehalfOfError> {
+        let text = text.trim();
+        if text.is_empty() {
+            Err(OnBehalfOfError::Empty)
+        } else if text.chars().count() > Self::MAX_LEN {
+            Err(OnBehalfOfError::TooLong)
+        } else if text.chars().any(char::is_control) {
+            Err(OnBehalfOfError::Control)
+        } else {
+            Ok(Self(text.to_owned()))
+        }
+    }
+
+    /// As given, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// An access notification to a local authority: which setting, when, and which flag (spec §6.3).

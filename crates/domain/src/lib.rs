@@ -38,7 +38,7 @@ pub use codes::*;
 pub use early_help::{EarlyHelpEpisode, EarlyHelpId};
 pub use flags::{
     AccessNotification, AccessNotificationId, CareSetting, Flag, FlagAccess, FlagAccessId, FlagId,
-    FlagSource, FlagType, LaContact, NoticeState,
+    FlagSource, FlagType, LaContact, NoticeState, OnBehalfOf, OnBehalfOfError,
 };
 pub use ids::{
     AgencyId, AreaId, ChildId, ConcernId, EventId, NotificationId, PersonId, PractitionerId,

@@ -394,6 +394,15 @@ pub fn decide_system(actor: &SystemActor, action: Action, resource: Resource<'_>
                 Decision::Deny("a referral is visible to the referring agency only")
             }
         }
+        (Action::LookUpFlags, Resource::System) => {
+            if has(ApiScope::FlagsRead) {
+                // Spec §6.2, §6.4: the health setting's system queries CP-IS on the setting's
+                // behalf, so the setting must be one that gives health care.
+                decide_setting(actor.agency_kind, Action::LookUpFlags)
+            } else {
+                Decision::Deny("the token does not hold the flags:read scope")
+            }
+        }
         _ => Decision::Deny("agency systems cannot do this through the API"),
     }
 }
@@ -1026,6 +1035,27 @@ mod tests {
         #[case] permitted: bool,
     ) {
         assert_eq!(decide_setting(kind, action).is_permit(), permitted);
+    }
+
+    #[rstest]
+    #[case(AgencyKind::NhsTrust, vec![ApiScope::FlagsRead], true)]
+    #[case(AgencyKind::GpPractice, vec![ApiScope::FlagsRead, ApiScope::ReferralsWrite], true)]
+    #[case(AgencyKind::NhsTrust, vec![ApiScope::ReferralsWrite], false)]
+    #[case(AgencyKind::NhsTrust, vec![ApiScope::FlagsWrite], false)]
+    #[case(AgencyKind::School, vec![ApiScope::FlagsRead], false)]
+    #[case(AgencyKind::LocalAuthority, vec![ApiScope::FlagsRead], false)]
+    fn a_system_looks_up_flags_with_the_scope_from_a_health_setting(
+        #[case] kind: AgencyKind,
+        #[case] scopes: Vec<ApiScope>,
+        #[case] permitted: bool,
+    ) {
+        let system = SystemActor {
+            agency: AgencyId::new(),
+            agency_kind: kind,
+            scopes,
+        };
+        let d = decide_system(&system, Action::LookUpFlags, Resource::System);
+        assert_eq!(d.is_permit(), permitted, "{d:?}");
     }
 
     #[test]

@@ -1222,7 +1222,7 @@ pub async fn flags_are_keyed_on_their_source_and_found_by_nhs_number(h: &dyn Har
 pub async fn flag_accesses_and_access_notifications(h: &dyn Harness) {
     use safeguard_domain::{
         AccessNotification, AccessNotificationId, CareSetting, FlagAccess, FlagAccessId, FlagType,
-        NoticeState,
+        NoticeState, OnBehalfOf,
     };
     use safeguard_store::NoticeQuery;
     let s = h.store();
@@ -1263,6 +1263,8 @@ pub async fn flag_accesses_and_access_notifications(h: &dyn Harness) {
             setting_name: setting.name.clone(),
             care: CareSetting::Unscheduled,
             practitioner: None,
+            // A system's naming of its practitioner is kept with the access.
+            on_behalf_of: (i == 29).then(|| OnBehalfOf::parse("SDS 555123456789").unwrap()),
             flags: vec![flag.id],
         };
         tx.insert_flag_access(&access).await.unwrap();
@@ -1285,6 +1287,11 @@ pub async fn flag_accesses_and_access_notifications(h: &dyn Harness) {
     let recent = tx.recent_flag_accesses(&nhs, 25).await.unwrap();
     assert_eq!(recent.len(), 25);
     assert_eq!(recent[0].at, t0 + jiff::SignedDuration::from_hours(29));
+    assert_eq!(
+        recent[0].on_behalf_of.as_ref().map(OnBehalfOf::as_str),
+        Some("SDS 555123456789")
+    );
+    assert_eq!(recent[1].on_behalf_of, None);
     assert!(recent.windows(2).all(|w| w[0].at >= w[1].at));
     assert!(
         tx.recent_flag_accesses(&NhsNumber::parse("9990000018").unwrap(), 25)

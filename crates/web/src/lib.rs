@@ -14,6 +14,7 @@
 mod api;
 mod assets;
 mod episodes;
+mod fhir;
 mod flags;
 mod forms;
 mod front_door;
@@ -31,11 +32,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use safeguard_app::App;
 use safeguard_app::demo::DemoLogin;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use fhir::RateLimit;
 
 /// Largest request body accepted (forms here are small).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -49,6 +52,8 @@ pub struct ServeOptions {
     pub insecure_dev_cookies: bool,
     /// Demo sign-ins shown on the sign-in page when the demo area is loaded.
     pub demo_logins: Vec<DemoLogin>,
+    /// Per-token rate limit of the FHIR endpoints.
+    pub fhir_rate: RateLimit,
 }
 
 /// Shared state of every handler.
@@ -57,6 +62,7 @@ pub(crate) struct AppState {
     pub app: App,
     pub secure_cookies: bool,
     pub demo_logins: Vec<DemoLogin>,
+    pub fhir_limiter: Option<fhir::TokenLimiter>,
 }
 
 /// Content Security Policy: no inline script or style, nothing from elsewhere.
@@ -70,6 +76,7 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
         app,
         secure_cookies: !options.insecure_dev_cookies,
         demo_logins: options.demo_logins.clone(),
+        fhir_limiter: fhir::TokenLimiter::new(options.fhir_rate),
     };
     let pages = Router::new()
         .route("/", get(pages::root))
@@ -194,9 +201,20 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
+    // The FHIR R4 endpoints for health settings' systems: bearer tokens, never cached.
+    let fhir = Router::new()
+        .route("/fhir/metadata", get(fhir::metadata))
+        .route("/fhir/Flag", get(fhir::search_flags))
+        .route("/fhir", any(fhir::not_found))
+        .route("/fhir/{*rest}", any(fhir::not_found))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api)
+        .merge(fhir)
         .route("/assets/{*path}", get(assets::serve_asset))
         .merge(pages)
         .with_state(state)

@@ -40,6 +40,7 @@ async fn world() -> World {
             addr: "127.0.0.1:0".parse().unwrap(),
             insecure_dev_cookies: false,
             demo_logins: vec![],
+            fhir_rate: safeguard_web::RateLimit::DEFAULT,
         },
     );
     World {

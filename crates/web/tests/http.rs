@@ -51,6 +51,7 @@ async fn world() -> World {
             addr: "127.0.0.1:0".parse().unwrap(),
             insecure_dev_cookies: false,
             demo_logins: logins,
+            fhir_rate: safeguard_web::RateLimit::DEFAULT,
         },
     );
     World {
@@ -624,6 +625,7 @@ async fn an_empty_database_guides_the_creation_of_the_first_administrator() {
                 addr: "127.0.0.1:0".parse().unwrap(),
                 insecure_dev_cookies: true,
                 demo_logins: vec![],
+                fhir_rate: safeguard_web::RateLimit::DEFAULT,
             },
         ),
         app,
