@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, clippy with warnings denied, the unit,
 # storage-conformance (SQLite always, PostgreSQL when it answers; with CI=true PostgreSQL must
-# answer) and HTTP tests, then the browser journey in headless Chromium with axe-core.
+# answer) and HTTP tests (the FHIR responses validated by PyPI's fhir.resources), then the
+# browser journey in headless Chromium with axe-core.
 #
 #   scripts/test.sh          (what .ci/run calls)
 #
@@ -33,8 +34,25 @@ if command -v pg_isready >/dev/null 2>&1; then
   fi
 fi
 
+step "FHIR validator (PyPI fhir.resources 8, R4B models)"
+# crates/web/tests/fhir.rs validates the demo FHIR responses with it; with CI=true it must run.
+if fhir_python="$(scripts/fhir-validate.sh setup)"; then
+  export SAFEGUARD_FHIR_VALIDATE="$fhir_python"
+  echo "validating with $fhir_python"
+elif [[ "${CI:-}" == "true" ]]; then
+  echo "CI=true but fhir.resources could not be installed: failing, not skipping" >&2
+  exit 1
+else
+  echo "fhir.resources could not be installed: FHIR responses will be written, not validated"
+fi
+
 step "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
+
+if [[ -n "${SAFEGUARD_FHIR_VALIDATE:-}" ]]; then
+  step "FHIR responses of the demo data (target/fhir-samples) against fhir.resources"
+  scripts/fhir-validate.sh "${CARGO_TARGET_DIR:-target}/fhir-samples"
+fi
 
 step "browser journey (Chromium + axe-core)"
 cargo build -p safeguard --bin safeguard --locked

@@ -96,21 +96,46 @@ fn fhir(status: StatusCode, resource: &Resource) -> Response {
     res
 }
 
-/// An error as an OperationOutcome; a 401 asks for a bearer token.
-fn outcome(status: StatusCode, code: IssueType, diagnostics: impl Into<String>) -> Response {
-    let mut res = fhir(
+/// A refused request: its status and the OperationOutcome's issue. A 401 asks for a bearer
+/// token; a 429 says when to retry.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    status: StatusCode,
+    code: IssueType,
+    diagnostics: String,
+    retry_after: Option<u64>,
+}
+
+fn outcome(status: StatusCode, code: IssueType, diagnostics: impl Into<String>) -> Refusal {
+    Refusal {
         status,
-        &safeguard_interop::operation_outcome(code, diagnostics),
-    );
-    if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        code,
+        diagnostics: diagnostics.into(),
+        retry_after: None,
     }
-    res
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut res = fhir(
+            self.status,
+            &safeguard_interop::operation_outcome(self.code, self.diagnostics),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
 }
 
 /// Use-case errors as OperationOutcomes: the one mapping for these endpoints.
-fn app_outcome(e: AppError) -> Response {
+fn app_outcome(e: AppError) -> Refusal {
     match e {
         AppError::Invalid(errors) => outcome(
             StatusCode::BAD_REQUEST,
@@ -167,7 +192,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// The authenticated, rate-limited caller, or the OperationOutcome refusing it.
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<ApiCaller, Response> {
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<ApiCaller, Refusal> {
     let Some(secret) = bearer_token(headers) else {
         return Err(outcome(
             StatusCode::UNAUTHORIZED,
@@ -185,25 +210,21 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<ApiCaller, Resp
     {
         // Logged, not audited: a flood must not become a flood of audit events.
         tracing::warn!(token.id = %caller.token.id, "FHIR rate limit exceeded");
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut res = outcome(
-            StatusCode::TOO_MANY_REQUESTS,
-            IssueType::Throttled,
-            format!(
-                "Too many requests with this token; try again in {} s",
-                secs.max(1)
-            ),
-        );
-        if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Err(res);
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        return Err(Refusal {
+            retry_after: Some(secs),
+            ..outcome(
+                StatusCode::TOO_MANY_REQUESTS,
+                IssueType::Throttled,
+                format!("Too many requests with this token; try again in {secs} s"),
+            )
+        });
     }
     Ok(caller)
 }
 
 /// The one value of a header that may appear at most once, or a 400 naming it.
-fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, Response> {
+fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, Refusal> {
     let mut values = headers.get_all(name).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
         return if headers.contains_key(name) {
@@ -218,7 +239,7 @@ fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h st
         .map_err(|_| bad_header(name, "it must be plain ASCII text"))
 }
 
-fn bad_header(name: &str, why: &str) -> Response {
+fn bad_header(name: &str, why: &str) -> Refusal {
     outcome(
         StatusCode::BAD_REQUEST,
         IssueType::Invalid,
@@ -236,7 +257,7 @@ fn header_title(name: &str) -> &'static str {
 /// `X-Unscheduled-Access: true|false` (any case), default true. It is CP-IS's
 /// `IsUnscheduledAccessEvent`: true tells the responsible LA (spec §6.3), false is scheduled
 /// care's "silent read" (HL7 `accessEventType=false`).
-fn care_setting(headers: &HeaderMap) -> Result<CareSetting, Response> {
+fn care_setting(headers: &HeaderMap) -> Result<CareSetting, Refusal> {
     match single_header(headers, UNSCHEDULED_HEADER)?.map(str::trim) {
         None => Ok(CareSetting::Unscheduled),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(CareSetting::Unscheduled),
@@ -250,14 +271,14 @@ fn care_setting(headers: &HeaderMap) -> Result<CareSetting, Response> {
 }
 
 /// `X-Practitioner`: whom the system acts for, kept in the audit event and the access.
-fn on_behalf_of(headers: &HeaderMap) -> Result<Option<OnBehalfOf>, Response> {
+fn on_behalf_of(headers: &HeaderMap) -> Result<Option<OnBehalfOf>, Refusal> {
     single_header(headers, PRACTITIONER_HEADER)?
         .map(|v| OnBehalfOf::parse(v).map_err(|e| bad_header(PRACTITIONER_HEADER, &e.to_string())))
         .transpose()
 }
 
 /// The NHS number searched for, from exactly one `patient.identifier`.
-fn searched_nhs(query: Option<&str>) -> Result<NhsNumber, Response> {
+fn searched_nhs(query: Option<&str>) -> Result<NhsNumber, Refusal> {
     let pairs: Vec<(String, String)> =
         serde_html_form::from_str(query.unwrap_or("")).map_err(|_| {
             outcome(
@@ -307,28 +328,18 @@ pub(crate) async fn search_flags(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
-    let caller = match caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(res) => return res,
-    };
-    let read = searched_nhs(query.as_deref())
-        .and_then(|nhs| Ok((nhs, care_setting(&headers)?, on_behalf_of(&headers)?)));
-    let (nhs, care, who) = match read {
-        Ok(r) => r,
-        Err(res) => return res,
-    };
-    match state
+) -> Result<Response, Refusal> {
+    let caller = caller(&state, &headers).await?;
+    let nhs = searched_nhs(query.as_deref())?;
+    let care = care_setting(&headers)?;
+    let who = on_behalf_of(&headers)?;
+    let lookup = state
         .app
         .look_up_flags(&FlagCaller::api(&caller, who), &nhs, care)
         .await
-    {
-        Ok(lookup) => fhir(
-            StatusCode::OK,
-            &bundle(&lookup, &base_url(&state, &headers), &state),
-        ),
-        Err(e) => app_outcome(e),
-    }
+        .map_err(app_outcome)?;
+    let base = base_url(&state, &headers);
+    Ok(fhir(StatusCode::OK, &bundle(&lookup, &base, &state)))
 }
 
 fn bundle(lookup: &FlagLookup, base: &str, state: &AppState) -> Resource {
@@ -353,7 +364,7 @@ pub(crate) async fn metadata(State(state): State<AppState>, headers: HeaderMap) 
 }
 
 /// Anything else under `/fhir`.
-pub(crate) async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Refusal {
     outcome(
         StatusCode::NOT_FOUND,
         IssueType::NotFound,

@@ -70,6 +70,11 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
      font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'; object-src 'none'";
 
+/// `Cache-Control: no-store`: pages and API answers may carry personal data.
+fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+}
+
 /// Builds the router with every page, asset and header.
 pub fn router(app: App, options: &ServeOptions) -> Router {
     let state = AppState {
@@ -188,29 +193,20 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
             session::session_layer,
         ))
         // Pages may carry personal data: never cache them.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+        .layer(no_store());
     // The agency API: bearer tokens, not sessions, so no cookies and no CSRF; never cached.
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/referrals", post(api::submit_referral))
         .route("/api/v1/referrals/{id}", get(api::get_referral))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+        .layer(no_store());
     // The FHIR R4 endpoints for health settings' systems: bearer tokens, never cached.
     let fhir = Router::new()
         .route("/fhir/metadata", get(fhir::metadata))
         .route("/fhir/Flag", get(fhir::search_flags))
         .route("/fhir", any(fhir::not_found))
         .route("/fhir/{*rest}", any(fhir::not_found))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+        .layer(no_store());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api)

@@ -4,57 +4,15 @@
 //! system, and the OpenAPI document (snapshot).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use common::{Reply, World, send, signed_in, token, world};
 use safeguard_app::referrals::DecisionInput;
-use safeguard_app::{App, AppConfig, CurrentUser};
-use safeguard_domain::{ApiScope, FixedClock, ScreeningOutcome};
-use safeguard_store_sqlite::SqliteStore;
-use safeguard_web::{ServeOptions, router};
+use safeguard_domain::{ApiScope, ScreeningOutcome};
+use safeguard_web::RateLimit;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-
-struct World {
-    router: Router,
-    app: App,
-    _dir: tempfile::TempDir,
-}
-
-async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap(),
-    );
-    let clock = Arc::new(FixedClock::new("2026-11-23T10:00:00Z".parse().unwrap()));
-    let app = App::new(store, clock, AppConfig::default()).await.unwrap();
-    app.seed_demo(7).await.unwrap();
-    let router = router(
-        app.clone(),
-        &ServeOptions {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            insecure_dev_cookies: false,
-            demo_logins: vec![],
-            fhir_rate: safeguard_web::RateLimit::DEFAULT,
-        },
-    );
-    World {
-        router,
-        app,
-        _dir: dir,
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    json: Value,
-}
 
 async fn call(
     w: &World,
@@ -74,16 +32,7 @@ async fn call(
         None => req.body(Body::empty()),
     }
     .unwrap();
-    let resp = w.router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        json,
-    }
+    send(w, req).await
 }
 
 fn referral_body() -> Value {
@@ -113,23 +62,6 @@ fn referral_body() -> Value {
     })
 }
 
-async fn token(w: &World, agency: &str, scopes: &[ApiScope]) -> String {
-    w.app
-        .cli_create_token(agency, scopes, "test system")
-        .await
-        .unwrap()
-        .secret
-}
-
-async fn signed_in(app: &App, email: &str) -> CurrentUser {
-    let s = app.start_session().await.unwrap();
-    let (s, _) = app
-        .sign_in(&s.token, email, safeguard_app::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    app.session(&s.token).await.unwrap().unwrap().user.unwrap()
-}
-
 fn fields(reply: &Reply) -> Vec<String> {
     reply.json["errors"]
         .as_array()
@@ -146,7 +78,7 @@ async fn queue_len(w: &World) -> usize {
 
 #[tokio::test]
 async fn a_school_system_refers_and_reads_back_the_decision() {
-    let w = world().await;
+    let w = world(RateLimit::DEFAULT).await;
     let secret = token(&w, "999001", &[ApiScope::ReferralsWrite]).await;
     let before = queue_len(&w).await;
     let r = call(
@@ -258,7 +190,7 @@ async fn a_school_system_refers_and_reads_back_the_decision() {
 
 #[tokio::test]
 async fn tokens_are_checked_before_anything_else() {
-    let w = world().await;
+    let w = world(RateLimit::DEFAULT).await;
     let body = Some(referral_body().to_string());
     let r = call(&w, "POST", "/api/v1/referrals", None, body.clone()).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
@@ -298,7 +230,7 @@ async fn tokens_are_checked_before_anything_else() {
 
 #[tokio::test]
 async fn bad_input_names_every_field_and_saves_nothing() {
-    let w = world().await;
+    let w = world(RateLimit::DEFAULT).await;
     let secret = token(&w, "999001", &[ApiScope::ReferralsWrite]).await;
     let before = queue_len(&w).await;
     let mut body = referral_body();
@@ -386,7 +318,7 @@ async fn bad_input_names_every_field_and_saves_nothing() {
 
 #[tokio::test]
 async fn the_openapi_document_describes_the_api() {
-    let w = world().await;
+    let w = world(RateLimit::DEFAULT).await;
     let r = call(&w, "GET", "/api/openapi.json", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
