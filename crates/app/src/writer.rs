@@ -101,17 +101,15 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// Writes the sets in one transaction, in order, and commits: the records of every set first,
-/// then their audit events appended to the chain in the same order.
+/// Writes the sets in one transaction and commits: every access, then every LA notification
+/// (multi-row statements), the workers' notifications and chronology lines, then the audit
+/// events appended to the chain in the sets' order.
 pub(crate) async fn write_sets(store: &dyn Store, sets: &[&WriteSet]) -> StoreResult<()> {
     let mut tx = store.begin().await?;
+    let accesses: Vec<&FlagAccess> = sets.iter().filter_map(|s| s.access.as_ref()).collect();
+    let notices: Vec<&AccessNotification> = sets.iter().flat_map(|s| &s.notices).collect();
+    tx.insert_flag_accesses(&accesses, &notices).await?;
     for set in sets {
-        if let Some(access) = &set.access {
-            tx.insert_flag_access(access).await?;
-        }
-        for n in &set.notices {
-            tx.insert_access_notification(n).await?;
-        }
         for n in &set.notifications {
             tx.insert_notification(n).await?;
         }

@@ -1393,6 +1393,66 @@ pub async fn flags_load_in_bulk_and_are_counted(h: &dyn Harness) {
     assert_eq!(counts.flags, flags.len() as u64);
     assert_eq!((counts.accesses, counts.notifications), (0, 0));
     drop(tx);
+    // Accesses and their notifications in bulk, as the group-commit writer writes them.
+    use safeguard_domain::{
+        AccessNotification, AccessNotificationId, CareSetting, FlagAccess, FlagAccessId,
+        NoticeState,
+    };
+    let t0 = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    let accesses: Vec<FlagAccess> = flags[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FlagAccess {
+            id: FlagAccessId::new(),
+            nhs_number: f.nhs_number.clone(),
+            at: t0 + jiff::SignedDuration::from_secs(i as i64),
+            setting: a.id,
+            setting_name: a.name.clone(),
+            care: CareSetting::Unscheduled,
+            practitioner: None,
+            on_behalf_of: None,
+            flags: vec![f.id],
+        })
+        .collect();
+    let notices: Vec<AccessNotification> = accesses
+        .iter()
+        .zip(&flags)
+        .map(|(x, f)| AccessNotification {
+            id: AccessNotificationId::new(),
+            la: a.id,
+            access: x.id,
+            at: x.at,
+            setting: a.id,
+            setting_name: a.name.clone(),
+            nhs_number: x.nhs_number.clone(),
+            flags: vec![(f.id, f.kind)],
+            child: None,
+            state: NoticeState::New,
+            state_changed: None,
+        })
+        .collect();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_flag_accesses(
+        &accesses.iter().collect::<Vec<_>>(),
+        &notices.iter().collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin_read().await.unwrap();
+    let counts = tx.flag_register_counts().await.unwrap();
+    assert_eq!((counts.accesses, counts.notifications), (3, 3));
+    assert_eq!(
+        tx.recent_flag_accesses(&flags[2].nhs_number, 25)
+            .await
+            .unwrap(),
+        vec![accesses[2].clone()]
+    );
+    assert_eq!(
+        tx.get_access_notification(notices[1].id).await.unwrap(),
+        Some(notices[1].clone())
+    );
+    drop(tx);
     let mut tx = s.begin().await.unwrap();
     let clash = vec![
         flag_for(&a, "9434765919", FlagType::LookedAfter, "bench:new", None),

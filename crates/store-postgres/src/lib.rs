@@ -1866,6 +1866,47 @@ impl Tx for PostgresTx {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn insert_flag_accesses(
+        &mut self,
+        accesses: &[&FlagAccess],
+        notices: &[&AccessNotification],
+    ) -> StoreResult<()> {
+        // At most 7 parameters a row: 5,000 rows a statement stay under PostgreSQL's 65,535.
+        for chunk in accesses.chunks(5000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO flag_accesses (id, nhs_number, at, doc) ",
+            );
+            q.push_values(chunk.iter().zip(docs), |mut b, (a, doc)| {
+                b.push_bind(a.id.as_uuid())
+                    .push_bind(a.nhs_number.as_str().to_owned())
+                    .push_bind(ts_text(a.at))
+                    .push_unseparated("::timestamptz")
+                    .push_bind(doc);
+            });
+            self.write(q.build()).await?;
+        }
+        for chunk in notices.chunks(5000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO access_notifications (id, la_id, access_id, at, setting_id, state, doc) ",
+            );
+            q.push_values(chunk.iter().zip(docs), |mut b, (n, doc)| {
+                b.push_bind(n.id.as_uuid())
+                    .push_bind(n.la.as_uuid())
+                    .push_bind(n.access.as_uuid())
+                    .push_bind(ts_text(n.at))
+                    .push_unseparated("::timestamptz")
+                    .push_bind(n.setting.as_uuid())
+                    .push_bind(n.state.code())
+                    .push_bind(doc);
+            });
+            self.write(q.build()).await?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn insert_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()> {
         let q = sqlx::query(
             "INSERT INTO access_notifications (id, la_id, access_id, at, setting_id, state, doc) \

@@ -1624,6 +1624,44 @@ impl Tx for SqliteTx {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn insert_flag_accesses(
+        &mut self,
+        accesses: &[&FlagAccess],
+        notices: &[&AccessNotification],
+    ) -> StoreResult<()> {
+        // At most 7 parameters a row: 1,000 rows a statement stay under SQLite's limit.
+        for chunk in accesses.chunks(1000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO flag_accesses (id, nhs_number, at, doc) ");
+            q.push_values(chunk.iter().zip(docs), |mut b, (a, doc)| {
+                b.push_bind(a.id.to_string())
+                    .push_bind(a.nhs_number.as_str().to_owned())
+                    .push_bind(at_text(a.at))
+                    .push_bind(doc);
+            });
+            q.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        }
+        for chunk in notices.chunks(1000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO access_notifications (id, la_id, access_id, at, setting_id, state, doc) ",
+            );
+            q.push_values(chunk.iter().zip(docs), |mut b, (n, doc)| {
+                b.push_bind(n.id.to_string())
+                    .push_bind(n.la.to_string())
+                    .push_bind(n.access.to_string())
+                    .push_bind(at_text(n.at))
+                    .push_bind(n.setting.to_string())
+                    .push_bind(n.state.code())
+                    .push_bind(doc);
+            });
+            q.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn insert_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO access_notifications (id, la_id, access_id, at, setting_id, state, doc) \

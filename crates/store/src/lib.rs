@@ -476,6 +476,22 @@ pub trait Tx: Send {
     ) -> StoreResult<Vec<FlagAccess>>;
     /// Adds an access notification to a local authority.
     async fn insert_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()>;
+    /// Records many lookups' accesses and then their notifications, as one call of
+    /// [`Tx::insert_flag_access`] and [`Tx::insert_access_notification`] each would (the
+    /// default); backends write each kind in multi-row statements (the group-commit writer).
+    async fn insert_flag_accesses(
+        &mut self,
+        accesses: &[&FlagAccess],
+        notices: &[&AccessNotification],
+    ) -> StoreResult<()> {
+        for a in accesses {
+            self.insert_flag_access(a).await?;
+        }
+        for n in notices {
+            self.insert_access_notification(n).await?;
+        }
+        Ok(())
+    }
     /// One access notification.
     async fn get_access_notification(
         &mut self,
