@@ -4,10 +4,12 @@
 //! authority; the LA's inbox; and the bulk import, export and NHS-number coverage for an LA whose
 //! case management is elsewhere.
 //!
-//! A lookup is one short transaction: a point read of the flags held against the NHS number, and
-//! on an unscheduled hit the access row, one notification per responsible LA, a line to each
-//! allocated worker and the child's chronology; then the audit event and commit. A miss and a
-//! scheduled lookup write only the audit event (spec §6.3: scheduled care is a "silent read").
+//! A lookup is a point read of the flags held against the NHS number on a read-only snapshot,
+//! then one atomic write: on an unscheduled hit the access row, one notification per responsible
+//! LA, a line to each allocated worker and the child's chronology, with the audit event. A miss
+//! and a scheduled lookup write only the audit event (spec §6.3: scheduled care is a "silent
+//! read"). The write goes through the group-commit writer (`writer`), which commits many
+//! lookups in one durable transaction; the lookup returns only after its commit.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +29,7 @@ use safeguard_policy::{Action, Decision, Resource, SystemActor};
 use safeguard_store::{FlagWrite, NoticeQuery, Notification, Tx};
 
 use crate::tokens::ApiCaller;
+use crate::writer::WriteSet;
 use crate::{App, AppError, AppResult, CurrentUser, FieldError};
 
 /// How many accesses a lookup shows (spec §6.1: "25 most recent CP-IS accesses").
@@ -224,11 +227,10 @@ impl App {
         nhs: &NhsNumber,
         care: CareSetting,
     ) -> AppResult<FlagLookup> {
-        let mut tx = self.begin().await?;
         let decision = caller.decide();
         let nhs_subject = format!("nhs:{}", nhs.as_str());
         if let Decision::Deny(reason) = decision {
-            tx.append_audit(&self.event(
+            self.write_lookup(WriteSet::audit_only(self.event(
                 &caller.audit_actor,
                 "flags.lookup",
                 &nhs_subject,
@@ -238,21 +240,35 @@ impl App {
                     "care": care.code(),
                     "on_behalf_of": caller.on_behalf_of,
                 }),
-            ))
+            )))
             .await?;
-            tx.commit().await?;
             return Err(AppError::Denied(reason));
         }
         let today = self.today();
         let months = self.config().flag_visible_months;
+        // The reads run on a read-only snapshot, beside other lookups; the writes go to the
+        // group-commit writer below, and the answer waits for their commit.
+        let mut tx = self.begin_read().await?;
         let flags: Vec<Flag> = tx
             .flags_by_nhs(nhs)
             .await?
             .into_iter()
             .filter(|f| f.visible_on(today, months))
             .collect();
+        let mut accesses = if flags.is_empty() {
+            Vec::new()
+        } else {
+            tx.recent_flag_accesses(nhs, RECENT_ACCESSES).await?
+        };
         let now = self.now();
         let mut notified = Vec::new();
+        let mut writes = WriteSet::audit_only(self.event(
+            &caller.audit_actor,
+            "flags.lookup",
+            &nhs_subject,
+            Some(decision),
+            serde_json::json!({}),
+        ));
         if !flags.is_empty() && care == CareSetting::Unscheduled {
             let access = FlagAccess {
                 id: FlagAccessId::new(),
@@ -265,7 +281,6 @@ impl App {
                 on_behalf_of: caller.on_behalf_of.clone(),
                 flags: flags.iter().map(|f| f.id).collect(),
             };
-            tx.insert_flag_access(&access).await?;
             // One notification per responsible LA (usually one), naming every flag it holds.
             let mut by_la: BTreeMap<AgencyId, (String, Vec<&Flag>)> = BTreeMap::new();
             for f in &flags {
@@ -277,7 +292,7 @@ impl App {
             }
             for (la, (name, held)) in &by_la {
                 let child = held.iter().find_map(|f| f.child);
-                tx.insert_access_notification(&AccessNotification {
+                writes.notices.push(AccessNotification {
                     id: AccessNotificationId::new(),
                     la: *la,
                     access: access.id,
@@ -289,42 +304,32 @@ impl App {
                     child,
                     state: NoticeState::New,
                     state_changed: None,
-                })
-                .await?;
+                });
                 notified.push(name.clone());
             }
             let mut children: Vec<ChildId> = flags.iter().filter_map(|f| f.child).collect();
             children.dedup();
             for child in children {
-                self.tell_the_childs_workers(&mut tx, child, &caller.setting, now)
+                self.tell_the_childs_workers(&mut tx, &mut writes, child, &caller.setting, now)
                     .await?;
             }
+            // The latest accesses include this one, newest first (its time is now).
+            accesses.insert(0, access.clone());
+            accesses.truncate(RECENT_ACCESSES as usize);
+            writes.access = Some(access);
         }
-        let accesses = if flags.is_empty() {
-            Vec::new()
-        } else {
-            tx.recent_flag_accesses(nhs, RECENT_ACCESSES).await?
-        };
-        let subject = flags
-            .iter()
-            .find_map(|f| f.child)
-            .map(|c| format!("child:{c}"))
-            .unwrap_or(nhs_subject);
-        tx.append_audit(&self.event(
-            &caller.audit_actor,
-            "flags.lookup",
-            &subject,
-            Some(decision),
-            serde_json::json!({
-                "setting": caller.setting.id,
-                "care": care.code(),
-                "flags": flags.iter().map(|f| f.id).collect::<Vec<_>>(),
-                "notified": notified.len(),
-                "on_behalf_of": caller.on_behalf_of,
-            }),
-        ))
-        .await?;
-        tx.commit().await?;
+        drop(tx);
+        if let Some(subject) = flags.iter().find_map(|f| f.child) {
+            writes.audit.subject = format!("child:{subject}");
+        }
+        writes.audit.payload = serde_json::json!({
+            "setting": caller.setting.id,
+            "care": care.code(),
+            "flags": flags.iter().map(|f| f.id).collect::<Vec<_>>(),
+            "notified": notified.len(),
+            "on_behalf_of": caller.on_behalf_of,
+        });
+        self.write_lookup(writes).await?;
         let views = flags
             .into_iter()
             .map(|flag| FlagView {
@@ -344,17 +349,19 @@ impl App {
     }
 
     /// The allocated workers hear of the attendance, and the child's chronology shows it
-    /// (issue 4: "to the allocated social worker ... on the child's chronology (type flag)").
+    /// (issue 4: "to the allocated social worker ... on the child's chronology (type flag)"):
+    /// reads the allocations, and adds the lines to the lookup's writes.
     async fn tell_the_childs_workers(
         &self,
         tx: &mut Box<dyn Tx>,
+        writes: &mut WriteSet,
         child: ChildId,
         setting: &Agency,
         now: Timestamp,
     ) -> AppResult<()> {
         let when = now.to_zoned(safeguard_domain::clock::london());
         for worker in tx.allocations(child).await? {
-            tx.insert_notification(&Notification {
+            writes.notifications.push(Notification {
                 id: NotificationId::new(),
                 recipient: worker,
                 created_at: now,
@@ -365,10 +372,9 @@ impl App {
                 ),
                 link: format!("/children/{child}/chronology?kind=flag"),
                 read: false,
-            })
-            .await?;
+            });
         }
-        tx.add_chronology(&ChronologyEntry {
+        writes.chronology.push(ChronologyEntry {
             id: EventId::new(),
             child,
             date: when.date(),
@@ -380,8 +386,7 @@ impl App {
             kind: ChronologyKind::Flag,
             agency: Some(setting.id),
             recorded_by: None,
-        })
-        .await?;
+        });
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bench;
 pub mod cases;
 pub mod children;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod matching;
 pub mod records;
 pub mod referrals;
 pub mod tokens;
+mod writer;
 
 use std::sync::{Arc, RwLock};
 
@@ -100,6 +102,14 @@ pub struct AppConfig {
     pub flag_visible_months: u32,
     /// Local red, amber and green targets at the front door (`safeguard.toml`).
     pub rag: safeguard_domain::rag::RagTargets,
+    /// Flag lookups hand their writes to one writer task that commits many lookups in one
+    /// durable transaction (group commit), answering each only after its commit. Off: each
+    /// lookup commits its own transaction.
+    pub group_commit: bool,
+    /// How long an API token, once verified, is trusted without reading the store again. A
+    /// token revoked by another process is refused at most this long after; one revoked in
+    /// this process at once. Zero reads the store on every call.
+    pub token_cache_ttl: jiff::SignedDuration,
 }
 
 impl Default for AppConfig {
@@ -114,6 +124,8 @@ impl Default for AppConfig {
             )
             .amount,
             rag: safeguard_domain::rag::RagTargets::default(),
+            group_commit: true,
+            token_cache_ttl: jiff::SignedDuration::from_secs(5),
         }
     }
 }
@@ -126,6 +138,8 @@ pub struct App {
     calendar: Arc<RwLock<Arc<Calendar>>>,
     config: AppConfig,
     matcher: Arc<dyn ChildMatcher>,
+    writer: writer::GroupWriter,
+    tokens: Arc<tokens::TokenCache>,
 }
 
 /// A signed-in practitioner, with their agency and team, as use-cases need them.
@@ -170,6 +184,8 @@ impl App {
         let matcher = LinkageMatcher::new()
             .map_err(|e| AppError::Store(StoreError::Corrupt(e.to_string())))?;
         let app = Self {
+            writer: writer::GroupWriter::spawn(store.clone()),
+            tokens: Arc::new(tokens::TokenCache::default()),
             store,
             clock,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::england_and_wales()))),
@@ -245,6 +261,22 @@ impl App {
 
     pub(crate) async fn begin(&self) -> AppResult<Box<dyn Tx>> {
         Ok(self.store.begin().await?)
+    }
+
+    /// A transaction for reads only (on SQLite it does not wait for the write lock).
+    pub(crate) async fn begin_read(&self) -> AppResult<Box<dyn Tx>> {
+        Ok(self.store.begin_read().await?)
+    }
+
+    /// Makes a lookup's writes durable: through the group-commit writer, or in a transaction of
+    /// their own when group commit is off. Returns once they are committed.
+    pub(crate) async fn write_lookup(&self, set: writer::WriteSet) -> AppResult<()> {
+        if self.config.group_commit {
+            self.writer.write(set).await?;
+        } else {
+            writer::write_sets(self.store.as_ref(), &[&set]).await?;
+        }
+        Ok(())
     }
 
     /// Re-reads the imported bank holidays; the shipped list stays when none were imported.

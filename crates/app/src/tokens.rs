@@ -6,6 +6,7 @@
 //! stored. Every issue, revocation, failed authentication and call is audited with the token's
 //! id as the actor, so the log says which system did what.
 
+use jiff::Timestamp;
 use safeguard_domain::{
     Agency, ApiScope, ApiToken, ApiTokenId, Channel, Referral, ReferralId, api_token::TOKEN_PREFIX,
 };
@@ -66,6 +67,45 @@ pub struct ApiReferralInput {
     pub referral: ReferralInput,
     /// The practitioner the system acts for (the referrer the front door will call back).
     pub referrer_name: String,
+}
+
+/// Tokens verified recently, by the SHA-256 of their secret, each with the time it must be
+/// read again ([`crate::AppConfig::token_cache_ttl`]). Revoking in this process forgets the
+/// token at once; a revocation by another process is seen when the entry expires.
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (ApiCaller, Timestamp)>>,
+}
+
+/// More distinct tokens than any partnership issues; past it the cache starts again.
+const TOKEN_CACHE_MAX: usize = 4096;
+
+impl TokenCache {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (ApiCaller, Timestamp)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, hash: &str, now: Timestamp) -> Option<ApiCaller> {
+        let entries = self.lock();
+        let (caller, until) = entries.get(hash)?;
+        (now < *until).then(|| caller.clone())
+    }
+
+    fn put(&self, hash: String, caller: ApiCaller, until: Timestamp) {
+        let mut entries = self.lock();
+        if entries.len() >= TOKEN_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(hash, (caller, until));
+    }
+
+    fn forget(&self, id: ApiTokenId) {
+        self.lock().retain(|_, (caller, _)| caller.token.id != id);
+    }
 }
 
 /// The hex SHA-256 of a token secret: what the store keeps and looks up.
@@ -184,6 +224,7 @@ impl App {
                 safeguard_store::StoreError::NotFound(_) => AppError::NotFound("API token"),
                 other => AppError::Store(other),
             })?;
+        self.tokens.forget(id);
         tx.append_audit(&self.event(
             "cli",
             "token.revoke",
@@ -201,12 +242,22 @@ impl App {
     /// the secret's hash, never the secret).
     pub async fn authenticate_token(&self, secret: &str) -> AppResult<ApiCaller> {
         let hash = secret_hash(secret.trim());
-        let mut tx = self.begin().await?;
+        let now = self.now();
+        if let Some(caller) = self.tokens.get(&hash, now) {
+            return Ok(caller);
+        }
+        // Verified on a read-only snapshot: a call does not wait for the write lock.
+        let mut tx = self.begin_read().await?;
         let token = tx.api_token_by_hash(&hash).await?;
         let (actor, reason) = match token {
             Some(token) if token.revoked_at.is_none() => {
                 if let Some(agency) = tx.get_agency(token.agency).await? {
-                    return Ok(ApiCaller { token, agency });
+                    let caller = ApiCaller { token, agency };
+                    let ttl = self.config().token_cache_ttl;
+                    if ttl.is_positive() {
+                        self.tokens.put(hash, caller.clone(), now + ttl);
+                    }
+                    return Ok(caller);
                 }
                 (
                     format!("token:{}", token.id),
@@ -216,6 +267,8 @@ impl App {
             Some(token) => (format!("token:{}", token.id), "the token has been revoked"),
             None => ("token:unknown".to_owned(), "no token has this secret"),
         };
+        drop(tx);
+        let mut tx = self.begin().await?;
         tx.append_audit(&self.event(
             &actor,
             "api.authenticate",

@@ -2300,3 +2300,65 @@ async fn lac_flags_follow_the_looked_after_episode_through_its_legal_statuses_an
         b.finish().await;
     }
 }
+
+#[tokio::test]
+async fn concurrent_lookups_with_and_without_group_commit_each_audit_once_and_notify_once_a_hit() {
+    use safeguard_app::flags::FlagCaller;
+    use safeguard_domain::CareSetting;
+    for group_commit in [true, false] {
+        for b in backends().await {
+            let clock = Arc::new(FixedClock::new("2026-11-23T10:00:00Z".parse().unwrap()));
+            let config = AppConfig {
+                group_commit,
+                ..AppConfig::default()
+            };
+            let app = App::new(b.store.clone(), clock, config).await.unwrap();
+            let area = app.seed_flag_bench(300, 100, &|_, _| {}).await.unwrap();
+            assert_eq!(area.hits.len(), 300);
+            let err = app.seed_flag_bench(1, 1, &|_, _| {}).await.unwrap_err();
+            assert!(matches!(
+                err,
+                AppError::Conflict {
+                    field: "database",
+                    ..
+                }
+            ));
+            let caller = app
+                .authenticate_token(&area.token.secret)
+                .await
+                .map(|c| FlagCaller::system(c.agency.clone(), c.audit_name()))
+                .unwrap();
+            let mut tasks = Vec::new();
+            for i in 0..200usize {
+                let (app, caller) = (app.clone(), caller.clone());
+                let (nhs, care) = match i % 5 {
+                    0 => (area.misses[i / 5].clone(), CareSetting::Unscheduled),
+                    1 => (area.hits[i].clone(), CareSetting::Scheduled),
+                    _ => (area.hits[i % 7].clone(), CareSetting::Unscheduled),
+                };
+                tasks.push(tokio::spawn(async move {
+                    app.look_up_flags(&caller, &nhs, care).await
+                }));
+            }
+            let mut hits = 0;
+            for t in tasks {
+                let found = t.await.unwrap().unwrap();
+                if !found.flags.is_empty() && found.care == CareSetting::Unscheduled {
+                    hits += 1;
+                    assert_eq!(found.notified.len(), 1);
+                    assert_eq!(found.accesses[0].setting, area.setting.id);
+                }
+            }
+            assert_eq!(hits, 120);
+            let counts = app.flag_bench_counts().await.unwrap();
+            let name = format!("{} (group commit {group_commit})", b.name);
+            assert_eq!(counts.lookups_audited, 200, "{name}");
+            assert_eq!(counts.register.flags, 300, "{name}");
+            assert_eq!(counts.register.accesses, 120, "{name}");
+            assert_eq!(counts.register.notifications, 120, "{name}");
+            let report = app.verify_audit().await.unwrap();
+            assert_eq!(report.first_bad, None, "{name}");
+            b.finish().await;
+        }
+    }
+}

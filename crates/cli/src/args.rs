@@ -64,6 +64,9 @@ pub enum Command {
     /// The flag register shared with health (CP-IS): import, export, coverage.
     #[command(subcommand)]
     Flags(crate::flags::FlagsCommand),
+    /// Benchmarks: the flag register's FHIR lookups under load (needs wrk).
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
 }
 
 /// `safeguard timescales`.

@@ -1,6 +1,6 @@
 //! The `safeguard` binary: runs the web application and the operator's console commands
 //! (migrate, verify the audit log, manage accounts, list agencies, import bank holidays, seed the
-//! demo area, import and export the flag register).
+//! demo area, import and export the flag register, benchmark the flag lookups).
 //!
 //! This is the only crate that names a storage backend: it reads the database URL, opens SQLite
 //! or PostgreSQL, and hands the store to `safeguard-app` as a `dyn Store`. Every command then goes
@@ -11,6 +11,7 @@
 mod agency;
 mod args;
 mod audit;
+mod bench;
 mod calendar;
 mod database;
 mod demo;
@@ -69,6 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Flags(c) => flags::run(db, c).await,
         Command::Timescales(a) => timescales::print(a.json),
         Command::Token(c) => token::run(db, c).await,
+        Command::Bench(c) => bench::run(db, c).await,
     }
 }
 

@@ -60,6 +60,7 @@ macro_rules! conformance_tests {
             a_dropped_transaction_leaves_nothing,
             holidays_are_replaced,
             audit_chain_appends_and_verifies,
+            audit_batches_append_the_same_chain,
             audit_rows_cannot_be_updated_or_deleted,
             audit_verify_names_the_tampered_seq,
             concerns_referrals_and_notifications,
@@ -69,6 +70,7 @@ macro_rules! conformance_tests {
             linkage_decisions_and_the_duplicate_report,
             flags_are_keyed_on_their_source_and_found_by_nhs_number,
             flag_accesses_and_access_notifications,
+            flags_load_in_bulk_and_are_counted,
             early_help_episodes_round_trip_one_open_a_child,
             looked_after_episodes_round_trip_one_open_a_child
         );
@@ -598,6 +600,34 @@ pub async fn audit_chain_appends_and_verifies(h: &dyn Harness) {
     let report = verify_chain(&mut *tx).await.unwrap();
     assert_eq!(report.checked, 5);
     assert_eq!(report.first_bad, None);
+}
+
+/// A batch appends the same records one append per event would: in order, each hashing the one
+/// before, after whatever is already there; counted by action; read back through a read-only
+/// transaction.
+pub async fn audit_batches_append_the_same_chain(h: &dyn Harness) {
+    let s = h.store();
+    let mut tx = s.begin().await.unwrap();
+    assert!(tx.append_audit_batch(&[]).await.unwrap().is_empty());
+    tx.append_audit(&event(1)).await.unwrap();
+    let batch: Vec<AuditEvent> = (2..=1203).map(event).collect();
+    let records = tx.append_audit_batch(&batch).await.unwrap();
+    assert_eq!(records.len(), batch.len());
+    assert_eq!(records[0].seq, 2);
+    assert_eq!(records.last().unwrap().seq, 1203);
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    tx.append_audit(&event(1204)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin_read().await.unwrap();
+    let stored = tx.audit_page(1, 2000).await.unwrap();
+    assert_eq!(stored[..records.len()], records[..], "stored as returned");
+    assert_eq!(stored.last().unwrap().seq, 1204);
+    let report = verify_chain(&mut *tx).await.unwrap();
+    assert_eq!(report.checked, 1204);
+    assert_eq!(report.first_bad, None);
+    assert_eq!(tx.count_audit("test.event").await.unwrap(), 1204);
+    assert_eq!(tx.count_audit("flags.lookup").await.unwrap(), 0);
 }
 
 /// The database itself refuses UPDATE and DELETE on the audit table.
@@ -1324,6 +1354,119 @@ pub async fn flag_accesses_and_access_notifications(h: &dyn Harness) {
     assert_eq!(
         tx.access_notifications(a.id, &limited).await.unwrap().len(),
         5
+    );
+}
+
+/// Flags load in bulk (more than one statement's worth), are found by NHS number as if put one
+/// at a time, and are counted with the accesses and notifications; a clash loads nothing.
+pub async fn flags_load_in_bulk_and_are_counted(h: &dyn Harness) {
+    use safeguard_domain::FlagType;
+    let s = h.store();
+    let a = la();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_agency(&a).await.unwrap();
+    let flags: Vec<_> = (0..6_001u32)
+        .filter_map(|i| NhsNumber::from_nine_digits(600_000_000 + i))
+        .map(|nhs| {
+            let mut f = flag_for(
+                &a,
+                nhs.as_str(),
+                FlagType::ChildProtectionPlan,
+                &format!("bench:{}", nhs.as_str()),
+                None,
+            );
+            f.team = None;
+            f
+        })
+        .collect();
+    assert!(flags.len() > 5_000);
+    tx.bulk_insert_flags(&flags).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin_read().await.unwrap();
+    for f in [&flags[0], &flags[2_500], flags.last().unwrap()] {
+        assert_eq!(
+            tx.flags_by_nhs(&f.nhs_number).await.unwrap(),
+            vec![f.clone()]
+        );
+    }
+    let counts = tx.flag_register_counts().await.unwrap();
+    assert_eq!(counts.flags, flags.len() as u64);
+    assert_eq!((counts.accesses, counts.notifications), (0, 0));
+    drop(tx);
+    // Accesses and their notifications in bulk, as the group-commit writer writes them.
+    use safeguard_domain::{
+        AccessNotification, AccessNotificationId, CareSetting, FlagAccess, FlagAccessId,
+        NoticeState,
+    };
+    let t0 = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    let accesses: Vec<FlagAccess> = flags[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FlagAccess {
+            id: FlagAccessId::new(),
+            nhs_number: f.nhs_number.clone(),
+            at: t0 + jiff::SignedDuration::from_secs(i as i64),
+            setting: a.id,
+            setting_name: a.name.clone(),
+            care: CareSetting::Unscheduled,
+            practitioner: None,
+            on_behalf_of: None,
+            flags: vec![f.id],
+        })
+        .collect();
+    let notices: Vec<AccessNotification> = accesses
+        .iter()
+        .zip(&flags)
+        .map(|(x, f)| AccessNotification {
+            id: AccessNotificationId::new(),
+            la: a.id,
+            access: x.id,
+            at: x.at,
+            setting: a.id,
+            setting_name: a.name.clone(),
+            nhs_number: x.nhs_number.clone(),
+            flags: vec![(f.id, f.kind)],
+            child: None,
+            state: NoticeState::New,
+            state_changed: None,
+        })
+        .collect();
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_flag_accesses(
+        &accesses.iter().collect::<Vec<_>>(),
+        &notices.iter().collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin_read().await.unwrap();
+    let counts = tx.flag_register_counts().await.unwrap();
+    assert_eq!((counts.accesses, counts.notifications), (3, 3));
+    assert_eq!(
+        tx.recent_flag_accesses(&flags[2].nhs_number, 25)
+            .await
+            .unwrap(),
+        vec![accesses[2].clone()]
+    );
+    assert_eq!(
+        tx.get_access_notification(notices[1].id).await.unwrap(),
+        Some(notices[1].clone())
+    );
+    drop(tx);
+    let mut tx = s.begin().await.unwrap();
+    let clash = vec![
+        flag_for(&a, "9434765919", FlagType::LookedAfter, "bench:new", None),
+        flags[7].clone(),
+    ];
+    assert!(matches!(
+        tx.bulk_insert_flags(&clash).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    drop(tx);
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(
+        tx.flag_register_counts().await.unwrap().flags,
+        flags.len() as u64
     );
 }
 

@@ -25,11 +25,11 @@ use safeguard_domain::{
     LookedAfterEpisode, LookedAfterId, NhsNumber, NotificationId, Person, Practitioner,
     PractitionerId, Referral, ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
-use safeguard_store::audit::{at_text, hash_event, payload_text};
+use safeguard_store::audit::{at_text, chain_after, hash_event, payload_text};
 use safeguard_store::{
-    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, FlagWrite, GENESIS_HASH,
-    InvolvementRow, NoticeQuery, Notification, SessionRow, SessionStage, Store, StoreError,
-    StoreResult, Tx,
+    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, FlagRegisterCounts, FlagWrite,
+    GENESIS_HASH, InvolvementRow, NoticeQuery, Notification, SessionRow, SessionStage, Store,
+    StoreError, StoreResult, Tx,
 };
 use sqlx::postgres::{
     PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult, PgRow, Postgres,
@@ -1547,6 +1547,49 @@ impl Tx for PostgresTx {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn append_audit_batch(&mut self, events: &[AuditEvent]) -> StoreResult<Vec<AuditRecord>> {
+        let Some(first) = events.first() else {
+            return Ok(Vec::new());
+        };
+        // The first append takes the advisory lock and reads the tail; the rest of the chain is
+        // computed here in order and written with multi-row INSERTs (one savepoint each).
+        let head = self.append_audit(first).await?;
+        let mut records = chain_after(head.seq, &head.hash, &events[1..]);
+        records.insert(0, head);
+        // 10 parameters a row: 1,000 rows stay under PostgreSQL's 65,535.
+        for chunk in records[1..].chunks(1000) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO audit (seq, at, actor, action, subject, decision, reason, payload, \
+                 prev_hash, hash) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.seq)
+                    .push_bind(at_text(r.event.at))
+                    .push_bind(r.event.actor.clone())
+                    .push_bind(r.event.action.clone())
+                    .push_bind(r.event.subject.clone())
+                    .push_bind(r.event.decision.clone())
+                    .push_bind(r.event.reason.clone())
+                    .push_bind(payload_text(&r.event.payload))
+                    .push_bind(r.prev_hash.clone())
+                    .push_bind(r.hash.clone());
+            });
+            self.write(q.build()).await?;
+        }
+        Ok(records)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn count_audit(&mut self, action: &str) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = $1")
+            .bind(action)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn audit_page(&mut self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
         let rows = sqlx::query("SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(after)
@@ -1573,6 +1616,47 @@ impl Tx for PostgresTx {
     }
 
     // --- flags ---
+    #[tracing::instrument(skip_all)]
+    async fn bulk_insert_flags(&mut self, flags: &[Flag]) -> StoreResult<()> {
+        // 8 parameters a row: 5,000 rows a statement stay under PostgreSQL's 65,535.
+        for chunk in flags.chunks(5000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO flags (id, source_ref, nhs_number, kind, start_on, la_id, child_id, doc) ",
+            );
+            q.push_values(chunk.iter().zip(docs), |mut b, (f, doc)| {
+                b.push_bind(f.id.as_uuid())
+                    .push_bind(f.source_ref.clone())
+                    .push_bind(f.nhs_number.as_str().to_owned())
+                    .push_bind(f.kind.code())
+                    .push_bind(date_text(f.start))
+                    .push_unseparated("::date")
+                    .push_bind(f.contact.la.as_uuid())
+                    .push_bind(f.child.map(|c| c.as_uuid()))
+                    .push_bind(doc);
+            });
+            self.write(q.build()).await?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn flag_register_counts(&mut self) -> StoreResult<FlagRegisterCounts> {
+        let (flags, accesses, notifications): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM flags), (SELECT COUNT(*) FROM flag_accesses), \
+             (SELECT COUNT(*) FROM access_notifications)",
+        )
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(FlagRegisterCounts {
+            flags: n(flags),
+            accesses: n(accesses),
+            notifications: n(notifications),
+        })
+    }
+
     #[tracing::instrument(skip_all)]
     async fn put_flag(&mut self, f: &Flag) -> StoreResult<FlagWrite> {
         let stored = sqlx::query("SELECT id, doc FROM flags WHERE source_ref = $1")
@@ -1779,6 +1863,47 @@ impl Tx for PostgresTx {
         .await
         .map_err(map_err)?;
         docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_flag_accesses(
+        &mut self,
+        accesses: &[&FlagAccess],
+        notices: &[&AccessNotification],
+    ) -> StoreResult<()> {
+        // At most 7 parameters a row: 5,000 rows a statement stay under PostgreSQL's 65,535.
+        for chunk in accesses.chunks(5000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO flag_accesses (id, nhs_number, at, doc) ",
+            );
+            q.push_values(chunk.iter().zip(docs), |mut b, (a, doc)| {
+                b.push_bind(a.id.as_uuid())
+                    .push_bind(a.nhs_number.as_str().to_owned())
+                    .push_bind(ts_text(a.at))
+                    .push_unseparated("::timestamptz")
+                    .push_bind(doc);
+            });
+            self.write(q.build()).await?;
+        }
+        for chunk in notices.chunks(5000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO access_notifications (id, la_id, access_id, at, setting_id, state, doc) ",
+            );
+            q.push_values(chunk.iter().zip(docs), |mut b, (n, doc)| {
+                b.push_bind(n.id.as_uuid())
+                    .push_bind(n.la.as_uuid())
+                    .push_bind(n.access.as_uuid())
+                    .push_bind(ts_text(n.at))
+                    .push_unseparated("::timestamptz")
+                    .push_bind(n.setting.as_uuid())
+                    .push_bind(n.state.code())
+                    .push_bind(doc);
+            });
+            self.write(q.build()).await?;
+        }
+        Ok(())
     }
 
     #[tracing::instrument(skip_all)]

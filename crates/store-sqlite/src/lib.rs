@@ -20,11 +20,11 @@ use safeguard_domain::{
     LookedAfterEpisode, LookedAfterId, NhsNumber, NotificationId, Person, Practitioner,
     PractitionerId, Referral, ReferralId, Relationship, Reversal, Role, Team, TeamId, Urgency,
 };
-use safeguard_store::audit::{at_text, hash_event, payload_text};
+use safeguard_store::audit::{at_text, chain_after, hash_event, payload_text};
 use safeguard_store::{
-    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, FlagWrite, GENESIS_HASH,
-    InvolvementRow, NoticeQuery, Notification, SessionRow, SessionStage, Store, StoreError,
-    StoreResult, Tx,
+    Account, AuditEvent, AuditRecord, ChildQuery, ChildRow, FlagRegisterCounts, FlagWrite,
+    GENESIS_HASH, InvolvementRow, NoticeQuery, Notification, SessionRow, SessionStage, Store,
+    StoreError, StoreResult, Tx,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -84,6 +84,13 @@ impl Store for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(map_err)?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
+
+    async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
+        // A deferred transaction takes no lock until it writes: in WAL mode readers run beside
+        // the writer, each on a consistent snapshot.
+        let tx = self.pool.begin().await.map_err(map_err)?;
         Ok(Box::new(SqliteTx { tx }))
     }
 
@@ -1378,6 +1385,47 @@ impl Tx for SqliteTx {
         })
     }
 
+    async fn append_audit_batch(&mut self, events: &[AuditEvent]) -> StoreResult<Vec<AuditRecord>> {
+        let Some(first) = events.first() else {
+            return Ok(Vec::new());
+        };
+        // One tail read (the write lock is held), then the chain is computed here in order and
+        // written with multi-row INSERTs: the same rows as one append_audit per event.
+        let head = self.append_audit(first).await?;
+        let mut records = chain_after(head.seq, &head.hash, &events[1..]);
+        records.insert(0, head);
+        // 10 columns a row: 500 rows stay well under SQLite's 32,766 bound parameters.
+        for chunk in records[1..].chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit (seq, at, actor, action, subject, decision, reason, payload, \
+                 prev_hash, hash) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.seq)
+                    .push_bind(at_text(r.event.at))
+                    .push_bind(r.event.actor.clone())
+                    .push_bind(r.event.action.clone())
+                    .push_bind(r.event.subject.clone())
+                    .push_bind(r.event.decision.clone())
+                    .push_bind(r.event.reason.clone())
+                    .push_bind(payload_text(&r.event.payload))
+                    .push_bind(r.prev_hash.clone())
+                    .push_bind(r.hash.clone());
+            });
+            q.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        }
+        Ok(records)
+    }
+
+    async fn count_audit(&mut self, action: &str) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = ?")
+            .bind(action)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn audit_page(&mut self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
         let rows = sqlx::query("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")
             .bind(after)
@@ -1451,6 +1499,46 @@ impl Tx for SqliteTx {
         .await
         .map_err(map_err)?;
         Ok(FlagWrite::Updated)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn bulk_insert_flags(&mut self, flags: &[Flag]) -> StoreResult<()> {
+        // 8 columns a row: 1,000 rows a statement stay under SQLite's 32,766 bound parameters.
+        for chunk in flags.chunks(1000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO flags (id, source_ref, nhs_number, kind, start_on, la_id, child_id, doc) ",
+            );
+            q.push_values(chunk.iter().zip(docs), |mut b, (f, doc)| {
+                b.push_bind(f.id.to_string())
+                    .push_bind(f.source_ref.clone())
+                    .push_bind(f.nhs_number.as_str().to_owned())
+                    .push_bind(f.kind.code())
+                    .push_bind(f.start.to_string())
+                    .push_bind(f.contact.la.to_string())
+                    .push_bind(f.child.map(|c| c.to_string()))
+                    .push_bind(doc);
+            });
+            q.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn flag_register_counts(&mut self) -> StoreResult<FlagRegisterCounts> {
+        let (flags, accesses, notifications): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM flags), (SELECT COUNT(*) FROM flag_accesses), \
+             (SELECT COUNT(*) FROM access_notifications)",
+        )
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(FlagRegisterCounts {
+            flags: n(flags),
+            accesses: n(accesses),
+            notifications: n(notifications),
+        })
     }
 
     #[tracing::instrument(skip_all)]
@@ -1533,6 +1621,44 @@ impl Tx for SqliteTx {
         .await
         .map_err(map_err)?;
         docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insert_flag_accesses(
+        &mut self,
+        accesses: &[&FlagAccess],
+        notices: &[&AccessNotification],
+    ) -> StoreResult<()> {
+        // At most 7 parameters a row: 1,000 rows a statement stay under SQLite's limit.
+        for chunk in accesses.chunks(1000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO flag_accesses (id, nhs_number, at, doc) ");
+            q.push_values(chunk.iter().zip(docs), |mut b, (a, doc)| {
+                b.push_bind(a.id.to_string())
+                    .push_bind(a.nhs_number.as_str().to_owned())
+                    .push_bind(at_text(a.at))
+                    .push_bind(doc);
+            });
+            q.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        }
+        for chunk in notices.chunks(1000) {
+            let docs = chunk.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO access_notifications (id, la_id, access_id, at, setting_id, state, doc) ",
+            );
+            q.push_values(chunk.iter().zip(docs), |mut b, (n, doc)| {
+                b.push_bind(n.id.to_string())
+                    .push_bind(n.la.to_string())
+                    .push_bind(n.access.to_string())
+                    .push_bind(at_text(n.at))
+                    .push_bind(n.setting.to_string())
+                    .push_bind(n.state.code())
+                    .push_bind(doc);
+            });
+            q.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        }
+        Ok(())
     }
 
     #[tracing::instrument(skip_all)]

@@ -115,6 +115,24 @@ pub fn hash_event(prev_hash: &str, seq: i64, event: &AuditEvent) -> String {
     )
 }
 
+/// The records for `events` appended in order after the record `(seq, hash)`: what a backend
+/// writes when it appends a batch in one statement.
+pub fn chain_after(seq: i64, hash: &str, events: &[AuditEvent]) -> Vec<AuditRecord> {
+    let mut prev_hash = hash.to_owned();
+    let mut out = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let seq = seq + 1 + i as i64;
+        let hash = hash_event(&prev_hash, seq, event);
+        out.push(AuditRecord {
+            seq,
+            event: event.clone(),
+            prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        });
+    }
+    out
+}
+
 /// The outcome of verifying the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {

@@ -194,6 +194,17 @@ pub enum FlagWrite {
     Unchanged,
 }
 
+/// The size of the flag register, for the benchmark's check and the operator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlagRegisterCounts {
+    /// Flags.
+    pub flags: u64,
+    /// Lookups that found a flag in unscheduled care (accesses recorded).
+    pub accesses: u64,
+    /// Access notifications to local authorities.
+    pub notifications: u64,
+}
+
 /// Which of a local authority's access notifications to list. Every term given must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NoticeQuery {
@@ -214,6 +225,12 @@ pub struct NoticeQuery {
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Opens a transaction. Everything a use-case does goes through one.
     async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
+    /// Opens a transaction for reading only. On SQLite it does not take the write lock, so
+    /// reads run beside the one writer; writing through it may fail. The default is
+    /// [`Store::begin`].
+    async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
+        self.begin().await
+    }
     /// Which backend this is, for logs and the health page.
     fn backend_name(&self) -> &'static str;
 }
@@ -412,6 +429,18 @@ pub trait Tx: Send {
     // --- audit ---
     /// Appends an event to the hash chain, in this transaction.
     async fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<AuditRecord>;
+    /// Appends events to the hash chain in order, in this transaction: the same records as
+    /// calling [`Tx::append_audit`] for each, which is the default. Backends override it to read
+    /// the chain's tail once and insert every row in one statement (the group-commit writer).
+    async fn append_audit_batch(&mut self, events: &[AuditEvent]) -> StoreResult<Vec<AuditRecord>> {
+        let mut out = Vec::with_capacity(events.len());
+        for event in events {
+            out.push(self.append_audit(event).await?);
+        }
+        Ok(out)
+    }
+    /// How many audit records have this action (e.g. `flags.lookup`).
+    async fn count_audit(&mut self, action: &str) -> StoreResult<u64>;
     /// Up to `limit` records with `seq > after`, in order.
     async fn audit_page(&mut self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
     /// Records about one subject (e.g. `child:<id>`), newest first, at most `limit`.
@@ -424,6 +453,11 @@ pub trait Tx: Send {
     // --- flags ---
     /// Adds a flag, or updates the one with the same `source_ref` (keeping its id).
     async fn put_flag(&mut self, flag: &Flag) -> StoreResult<FlagWrite>;
+    /// Adds many new flags at once (bulk loading; multi-row statements). Conflict if any
+    /// `source_ref` or id is already in the register; nothing is updated.
+    async fn bulk_insert_flags(&mut self, flags: &[Flag]) -> StoreResult<()>;
+    /// How many flags, flag accesses and access notifications the register holds.
+    async fn flag_register_counts(&mut self) -> StoreResult<FlagRegisterCounts>;
     /// Removes a flag (a derived flag whose source no longer gives one). NotFound if absent.
     async fn delete_flag(&mut self, id: FlagId) -> StoreResult<()>;
     /// The flags held against an NHS number, oldest start first. A point lookup on an index.
@@ -442,6 +476,22 @@ pub trait Tx: Send {
     ) -> StoreResult<Vec<FlagAccess>>;
     /// Adds an access notification to a local authority.
     async fn insert_access_notification(&mut self, n: &AccessNotification) -> StoreResult<()>;
+    /// Records many lookups' accesses and then their notifications, as one call of
+    /// [`Tx::insert_flag_access`] and [`Tx::insert_access_notification`] each would (the
+    /// default); backends write each kind in multi-row statements (the group-commit writer).
+    async fn insert_flag_accesses(
+        &mut self,
+        accesses: &[&FlagAccess],
+        notices: &[&AccessNotification],
+    ) -> StoreResult<()> {
+        for a in accesses {
+            self.insert_flag_access(a).await?;
+        }
+        for n in notices {
+            self.insert_access_notification(n).await?;
+        }
+        Ok(())
+    }
     /// One access notification.
     async fn get_access_notification(
         &mut self,

@@ -252,6 +252,19 @@ pub fn router(app: App, options: &ServeOptions) -> Router {
         ))
 }
 
+/// Serves on a listener already bound until `shutdown` completes, with none of the periodic
+/// jobs: for `safeguard bench`, which runs the real router in process on a free port.
+pub async fn serve_on(
+    app: App,
+    options: ServeOptions,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app, &options))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// Serves until Ctrl-C. Every ten minutes (and at start) removes expired sessions and raises
 /// overdue notifications; every hour rebuilds the matching index from the store (picking up
 /// children another process added); every day (and at start) makes the duplicate report.
