@@ -54,6 +54,9 @@ pub struct FlagCaller {
     /// For a system: the practitioner it says it acts for. Recorded in the audit event and the
     /// access, never used to decide.
     pub on_behalf_of: Option<OnBehalfOf>,
+    /// Whether the answer carries the latest accesses: the "Check a child" page shows them; the
+    /// FHIR Bundle does not, so an API lookup skips that read.
+    pub shows_accesses: bool,
 }
 
 impl FlagCaller {
@@ -65,6 +68,7 @@ impl FlagCaller {
             audit_actor: user.audit_name(),
             token_scopes: None,
             on_behalf_of: None,
+            shows_accesses: true,
         }
     }
 
@@ -76,6 +80,7 @@ impl FlagCaller {
             audit_actor: audit_actor.into(),
             token_scopes: None,
             on_behalf_of: None,
+            shows_accesses: false,
         }
     }
 
@@ -136,6 +141,7 @@ pub struct FlagLookup {
     /// The flags shown (current, or ended within the visibility period).
     pub flags: Vec<FlagView>,
     /// The latest unscheduled-care accesses, this one included, newest first: setting and time.
+    /// Empty when the caller does not show them ([`FlagCaller::shows_accesses`]).
     pub accesses: Vec<FlagAccess>,
     /// The local authorities told of this access.
     pub notified: Vec<String>,
@@ -246,19 +252,31 @@ impl App {
         }
         let today = self.today();
         let months = self.config().flag_visible_months;
-        // The reads run on a read-only snapshot, beside other lookups; the writes go to the
-        // group-commit writer below, and the answer waits for their commit.
-        let mut tx = self.begin_read().await?;
-        let flags: Vec<Flag> = tx
-            .flags_by_nhs(nhs)
+        // The reads run beside other lookups, outside the write path: the flags in one statement
+        // (no transaction: most lookups need nothing else), then a read-only snapshot only when
+        // there is more to read. The writes go to the group-commit writer below, and the answer
+        // waits for their commit.
+        let flags: Vec<Flag> = self
+            .store
+            .read_flags_by_nhs(nhs)
             .await?
             .into_iter()
             .filter(|f| f.visible_on(today, months))
             .collect();
-        let mut accesses = if flags.is_empty() {
-            Vec::new()
-        } else {
-            tx.recent_flag_accesses(nhs, RECENT_ACCESSES).await?
+        let mut children: Vec<ChildId> = flags.iter().filter_map(|f| f.child).collect();
+        children.dedup();
+        let unscheduled_hit = !flags.is_empty() && care == CareSetting::Unscheduled;
+        let more_to_read =
+            !flags.is_empty() && caller.shows_accesses || unscheduled_hit && !children.is_empty();
+        let mut tx = match more_to_read {
+            true => Some(self.begin_read().await?),
+            false => None,
+        };
+        let mut accesses = match tx.as_mut() {
+            Some(tx) if caller.shows_accesses => {
+                tx.recent_flag_accesses(nhs, RECENT_ACCESSES).await?
+            }
+            _ => Vec::new(),
         };
         let now = self.now();
         let mut notified = Vec::new();
@@ -269,7 +287,7 @@ impl App {
             Some(decision),
             serde_json::json!({}),
         ));
-        if !flags.is_empty() && care == CareSetting::Unscheduled {
+        if unscheduled_hit {
             let access = FlagAccess {
                 id: FlagAccessId::new(),
                 nhs_number: nhs.clone(),
@@ -307,15 +325,17 @@ impl App {
                 });
                 notified.push(name.clone());
             }
-            let mut children: Vec<ChildId> = flags.iter().filter_map(|f| f.child).collect();
-            children.dedup();
-            for child in children {
-                self.tell_the_childs_workers(&mut tx, &mut writes, child, &caller.setting, now)
-                    .await?;
+            if let Some(tx) = tx.as_mut() {
+                for child in children {
+                    self.tell_the_childs_workers(tx, &mut writes, child, &caller.setting, now)
+                        .await?;
+                }
             }
             // The latest accesses include this one, newest first (its time is now).
-            accesses.insert(0, access.clone());
-            accesses.truncate(RECENT_ACCESSES as usize);
+            if caller.shows_accesses {
+                accesses.insert(0, access.clone());
+                accesses.truncate(RECENT_ACCESSES as usize);
+            }
             writes.access = Some(access);
         }
         drop(tx);

@@ -1212,9 +1212,16 @@ pub async fn flags_are_keyed_on_their_source_and_found_by_nhs_number(h: &dyn Har
     ));
     assert!(tx.flags_by_nhs(&nhs).await.unwrap().is_empty());
     tx.commit().await.unwrap();
-    // Committed: another transaction sees the register.
+    // Committed: another transaction sees the register, and so does the lookup's read outside
+    // any transaction.
     let mut tx = s.begin().await.unwrap();
-    assert_eq!(tx.list_flags(None).await.unwrap(), vec![other]);
+    assert_eq!(tx.list_flags(None).await.unwrap(), vec![other.clone()]);
+    drop(tx);
+    assert_eq!(
+        s.read_flags_by_nhs(&other.nhs_number).await.unwrap(),
+        vec![other]
+    );
+    assert!(s.read_flags_by_nhs(&nhs).await.unwrap().is_empty());
 }
 
 /// Accesses come back newest first, limited; access notifications filter by state, time and

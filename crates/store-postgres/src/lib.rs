@@ -155,10 +155,22 @@ impl Store for PostgresStore {
         Ok(Box::new(PostgresTx { tx }))
     }
 
+    async fn read_flags_by_nhs(&self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>> {
+        let rows = sqlx::query(FLAGS_BY_NHS)
+            .bind(nhs.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        docs(&rows)
+    }
+
     fn backend_name(&self) -> &'static str {
         "postgres"
     }
 }
+
+/// The flags held against one NHS number, oldest first.
+const FLAGS_BY_NHS: &str = "SELECT doc FROM flags WHERE nhs_number = $1 ORDER BY start_on, id";
 
 struct PostgresTx {
     tx: Transaction<'static, Postgres>,
@@ -1755,7 +1767,7 @@ impl Tx for PostgresTx {
 
     #[tracing::instrument(skip_all)]
     async fn flags_by_nhs(&mut self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>> {
-        let rows = sqlx::query("SELECT doc FROM flags WHERE nhs_number = $1 ORDER BY start_on, id")
+        let rows = sqlx::query(FLAGS_BY_NHS)
             .bind(nhs.as_str())
             .fetch_all(&mut *self.tx)
             .await

@@ -35,7 +35,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 /// The SQLite backend.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Transactions that may write (`BEGIN IMMEDIATE`: SQLite has one writer at a time).
     pool: SqlitePool,
+    /// Reads outside the write path (flag lookups, token checks): their own connections, so a
+    /// burst of readers never queues the writer behind them for a connection.
+    read_pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -60,14 +64,19 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot migrate {path}: {e}")))?;
-        Ok(Self { pool })
+        let read_pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {path}: {e}")))?;
+        Ok(Self { pool, read_pool })
     }
 
     /// The pool, for tests that must reach past the store (e.g. to tamper with the audit log).
@@ -90,14 +99,26 @@ impl Store for SqliteStore {
     async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
         // A deferred transaction takes no lock until it writes: in WAL mode readers run beside
         // the writer, each on a consistent snapshot.
-        let tx = self.pool.begin().await.map_err(map_err)?;
+        let tx = self.read_pool.begin().await.map_err(map_err)?;
         Ok(Box::new(SqliteTx { tx }))
+    }
+
+    async fn read_flags_by_nhs(&self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>> {
+        let rows = sqlx::query(FLAGS_BY_NHS)
+            .bind(nhs.as_str())
+            .fetch_all(&self.read_pool)
+            .await
+            .map_err(map_err)?;
+        docs(&rows)
     }
 
     fn backend_name(&self) -> &'static str {
         "sqlite"
     }
 }
+
+/// The flags held against one NHS number, oldest first.
+const FLAGS_BY_NHS: &str = "SELECT doc FROM flags WHERE nhs_number = ? ORDER BY start_on, id";
 
 struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
@@ -1556,11 +1577,7 @@ impl Tx for SqliteTx {
 
     #[tracing::instrument(skip_all)]
     async fn flags_by_nhs(&mut self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>> {
-        self.docs_where(
-            "SELECT doc FROM flags WHERE nhs_number = ? ORDER BY start_on, id",
-            nhs.as_str().to_owned(),
-        )
-        .await
+        self.docs_where(FLAGS_BY_NHS, nhs.as_str().to_owned()).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -231,6 +231,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
         self.begin().await
     }
+    /// The flags held against an NHS number, read outside any transaction: the flag lookup's
+    /// one read, on the hot path of unscheduled care, where a transaction's `BEGIN` and `COMMIT`
+    /// would double its round trips. A single statement sees one consistent snapshot. Same
+    /// order as [`Tx::flags_by_nhs`].
+    async fn read_flags_by_nhs(&self, nhs: &NhsNumber) -> StoreResult<Vec<Flag>> {
+        let mut tx = self.begin_read().await?;
+        tx.flags_by_nhs(nhs).await
+    }
     /// Which backend this is, for logs and the health page.
     fn backend_name(&self) -> &'static str;
 }
