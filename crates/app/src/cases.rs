@@ -3,6 +3,7 @@
 
 use safeguard_domain::case::{event_code, parse_event_code};
 use safeguard_domain::journey::CaseEvent;
+use safeguard_domain::timescales::RuleId;
 use safeguard_domain::{
     AbuseCategory, Case, CaseClock, CaseError, CaseId, CaseStep, ChronologyEntry, EventId,
 };
@@ -171,16 +172,22 @@ impl App {
 impl App {
     /// Raises one "overdue" notification to each allocated worker for every statutory step past
     /// its due date on an open case, and on the early help and looked-after episodes of those
-    /// cases' children. Keyed by case (or, for an episode, child), rule, due date and
-    /// recipient, so running it again (or after a restart) raises nothing twice. Returns how
-    /// many were raised.
+    /// cases' children; an open early help episode's clocks (EH1, EH2) also reach its lead
+    /// practitioner, including an agency's own episode with no case. Keyed by case (or, for an
+    /// episode, child), rule, due date and recipient, so running it again (or after a restart)
+    /// raises nothing twice. Returns how many were raised.
     pub async fn raise_overdue_notifications(&self) -> AppResult<usize> {
         let today = self.today();
         let cal = self.calendar();
         let mut tx = self.begin().await?;
         let mut raised = 0;
         let open = tx.open_cases().await?;
-        let mut children: Vec<safeguard_domain::ChildId> = open.iter().map(|c| c.child).collect();
+        let early_help = tx.open_early_help().await?;
+        let mut children: Vec<safeguard_domain::ChildId> = open
+            .iter()
+            .map(|c| c.child)
+            .chain(early_help.iter().map(|e| e.child))
+            .collect();
         children.sort();
         children.dedup();
         // Each overdue clock as (the key's scope, the clock, where it is done), for the
@@ -204,7 +211,22 @@ impl App {
         }
         for (child, scope, clock, link) in overdue {
             let rule = safeguard_domain::timescales::rule(clock.rule);
-            for worker in tx.allocations(child).await? {
+            let mut recipients = tx.allocations(child).await?;
+            if matches!(
+                clock.rule,
+                RuleId::EarlyHelpAssessment | RuleId::EarlyHelpReview
+            ) {
+                // WT 2023 ch 2: the lead practitioner coordinates the early help plan.
+                recipients.extend(
+                    early_help
+                        .iter()
+                        .filter(|e| e.child == child)
+                        .map(|e| e.lead.practitioner),
+                );
+            }
+            recipients.sort();
+            recipients.dedup();
+            for worker in recipients {
                 let key = format!("overdue:{scope}:{}:{}:{worker}", rule.code, clock.due);
                 let n = safeguard_store::Notification {
                     id: safeguard_domain::NotificationId::new(),

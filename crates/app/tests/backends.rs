@@ -2092,7 +2092,7 @@ async fn a_looked_after_episode_starts_from_its_case_changes_is_reviewed_and_end
 async fn the_demo_episodes_show_in_your_work_for_the_worker_and_the_lead() {
     use safeguard_domain::timescales::RuleId;
     for b in backends().await {
-        let (app, _) = demo_app(b.store.clone()).await;
+        let (app, clock) = demo_app(b.store.clone()).await;
         let sw = signed_in(&app, "social.worker@demo.safeguard.test").await;
         let work = app.your_work(&sw).await.unwrap();
         let t13: Vec<_> = work
@@ -2135,6 +2135,28 @@ async fn the_demo_episodes_show_in_your_work_for_the_worker_and_the_lead() {
                 .flat_map(|m| &m.overdue)
                 .any(|d| d.clock.rule == RuleId::T13LacFirstReview)
         );
+        // Two weeks on, Isla's early help assessment (EH1), on an episode the school's DSL
+        // leads with no case at the LA, is overdue: the lead hears of it, once.
+        let eh1 = |dsl: &CurrentUser| {
+            let app = app.clone();
+            let dsl = dsl.clone();
+            async move {
+                app.notifications(&dsl)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|n| n.text.contains("(EH1)") && n.link.starts_with("/early-help/"))
+                    .count()
+            }
+        };
+        assert_eq!(eh1(&dsl).await, 0, "{}", b.name);
+        clock.advance(jiff::SignedDuration::from_hours(24 * 14));
+        app.raise_overdue_notifications().await.unwrap();
+        let dsl = signed_in(&app, "dsl@demo.safeguard.test").await;
+        assert!(eh1(&dsl).await >= 1, "{}: the lead is told", b.name);
+        let told = eh1(&dsl).await;
+        app.raise_overdue_notifications().await.unwrap();
+        assert_eq!(eh1(&dsl).await, told, "{}: once", b.name);
         b.finish().await;
     }
 }

@@ -1566,6 +1566,7 @@ pub async fn early_help_episodes_round_trip_one_open_a_child(h: &dyn Harness) {
         tx.update_early_help(&missing).await,
         Err(StoreError::NotFound("early help episode"))
     ));
+    assert_eq!(tx.open_early_help().await.unwrap(), vec![e.clone()]);
     // Once closed, a new one may start.
     e.close(
         date(2026, 4, 1),
@@ -1581,8 +1582,10 @@ pub async fn early_help_episodes_round_trip_one_open_a_child(h: &dyn Harness) {
     tx.insert_early_help(&next).await.unwrap();
     assert_eq!(
         tx.early_help_of_child(child_id).await.unwrap(),
-        vec![next, e]
+        vec![next.clone(), e]
     );
+    // Only the open one is open.
+    assert_eq!(tx.open_early_help().await.unwrap(), vec![next]);
     tx.commit().await.unwrap();
 }
 

@@ -1831,6 +1831,18 @@ impl Tx for PostgresTx {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn open_early_help(&mut self) -> StoreResult<Vec<EarlyHelpEpisode>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM early_help_episodes WHERE closed_on IS NULL \
+             ORDER BY started_on, id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn early_help_led_by(
         &mut self,
         lead: PractitionerId,

@@ -1786,6 +1786,17 @@ impl Tx for SqliteTx {
         .await
     }
 
+    async fn open_early_help(&mut self) -> StoreResult<Vec<EarlyHelpEpisode>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM early_help_episodes WHERE closed_on IS NULL \
+             ORDER BY started_on, id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        docs(&rows)
+    }
+
     async fn early_help_led_by(
         &mut self,
         lead: PractitionerId,

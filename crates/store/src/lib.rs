@@ -524,6 +524,9 @@ pub trait Tx: Send {
     async fn get_early_help(&mut self, id: EarlyHelpId) -> StoreResult<Option<EarlyHelpEpisode>>;
     /// A child's early help episodes, newest first.
     async fn early_help_of_child(&mut self, child: ChildId) -> StoreResult<Vec<EarlyHelpEpisode>>;
+    /// Every open early help episode (not closed), oldest first: for the overdue job, which
+    /// must reach an agency's own episodes that have no case.
+    async fn open_early_help(&mut self) -> StoreResult<Vec<EarlyHelpEpisode>>;
     /// The episodes a practitioner leads, newest first.
     async fn early_help_led_by(
         &mut self,
