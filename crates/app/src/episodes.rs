@@ -485,6 +485,28 @@ impl App {
         })
     }
 
+    /// Asks policy whether the user may record on the child (a looked-after episode is part of
+    /// the case file); a refusal is audited.
+    async fn may_edit_child(
+        &self,
+        mut tx: Box<dyn Tx>,
+        user: &CurrentUser,
+        child: ChildId,
+        audit_action: &str,
+    ) -> AppResult<(Box<dyn Tx>, Decision)> {
+        let row = child_row(&mut tx, child).await?;
+        let facts = child_facts(&mut tx, &row).await?;
+        self.authorize(
+            tx,
+            user,
+            Action::EditChild,
+            Resource::Child(&facts),
+            audit_action,
+            &subject(child),
+        )
+        .await
+    }
+
     /// Loads an early help episode and asks policy; a refusal is audited.
     async fn early_help_tx(
         &self,
@@ -841,17 +863,8 @@ impl App {
             .get_case(case_id)
             .await?
             .ok_or(AppError::NotFound("case"))?;
-        let row = child_row(&mut tx, case.child).await?;
-        let facts = child_facts(&mut tx, &row).await?;
         let (mut tx, decision) = self
-            .authorize(
-                tx,
-                user,
-                Action::EditChild,
-                Resource::Child(&facts),
-                "looked_after.start",
-                &subject(case.child),
-            )
+            .may_edit_child(tx, user, case.child, "looked_after.start")
             .await?;
         if case.version != input.version {
             return Err(crate::cases::stale_case());
@@ -907,17 +920,8 @@ impl App {
             .get_looked_after(id)
             .await?
             .ok_or(AppError::NotFound("looked-after episode"))?;
-        let row = child_row(&mut tx, episode.child).await?;
-        let facts = child_facts(&mut tx, &row).await?;
         let (mut tx, decision) = self
-            .authorize(
-                tx,
-                user,
-                Action::EditChild,
-                Resource::Child(&facts),
-                "looked_after.record",
-                &subject(episode.child),
-            )
+            .may_edit_child(tx, user, episode.child, "looked_after.record")
             .await?;
         if episode.version != version {
             return Err(stale_episode("looked-after episode"));

@@ -266,11 +266,12 @@ impl App {
         let mut children: Vec<ChildId> = flags.iter().filter_map(|f| f.child).collect();
         children.dedup();
         let unscheduled_hit = !flags.is_empty() && care == CareSetting::Unscheduled;
-        let more_to_read =
-            !flags.is_empty() && caller.shows_accesses || unscheduled_hit && !children.is_empty();
-        let mut tx = match more_to_read {
-            true => Some(self.begin_read().await?),
-            false => None,
+        let more_to_read = (!flags.is_empty() && caller.shows_accesses)
+            || (unscheduled_hit && !children.is_empty());
+        let mut tx = if more_to_read {
+            Some(self.begin_read().await?)
+        } else {
+            None
         };
         let mut accesses = match tx.as_mut() {
             Some(tx) if caller.shows_accesses => {
